@@ -1,0 +1,516 @@
+//! The validated knowledge model: immutable, cross-referenced, ready to
+//! index. Built only by [`super::validate`]; every reference in it resolves.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use regex::Regex;
+
+/// A stable entry id such as `closing.direct`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Id(pub String);
+
+impl Id {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where an entry's content comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The USS handbook (corrected).
+    Handbook,
+    /// Written by the ussbot maintainers; not in the handbook.
+    Drafted,
+    /// Common industry knowledge; not in the handbook.
+    External,
+}
+
+impl Source {
+    /// Whether a reply using this entry must say it is not from the handbook.
+    pub fn is_handbook(self) -> bool {
+        matches!(self, Source::Handbook)
+    }
+}
+
+/// The kind of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Case,
+    SellingPoint,
+    Closing,
+    Objection,
+    Skill,
+    Step,
+    Activity,
+    Mode,
+    Visit,
+    Method,
+    Man,
+    Concept,
+    Template,
+    Gap,
+}
+
+impl Kind {
+    /// Every kind, in display order.
+    pub const ALL: [Kind; 14] = [
+        Kind::Case,
+        Kind::SellingPoint,
+        Kind::Closing,
+        Kind::Objection,
+        Kind::Skill,
+        Kind::Step,
+        Kind::Activity,
+        Kind::Mode,
+        Kind::Visit,
+        Kind::Method,
+        Kind::Man,
+        Kind::Concept,
+        Kind::Template,
+        Kind::Gap,
+    ];
+
+    /// Machine name of the kind (the TOML array name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Case => "case",
+            Kind::SellingPoint => "selling_point",
+            Kind::Closing => "closing",
+            Kind::Objection => "objection",
+            Kind::Skill => "skill",
+            Kind::Step => "step",
+            Kind::Activity => "activity",
+            Kind::Mode => "mode",
+            Kind::Visit => "visit",
+            Kind::Method => "method",
+            Kind::Man => "man",
+            Kind::Concept => "concept",
+            Kind::Template => "template",
+            Kind::Gap => "gap",
+        }
+    }
+
+    /// The reply kind an answer about this entry has (`step` and `activity`
+    /// are both `process`; `visit` is `mode`; `gap` is `missing`).
+    pub fn reply_kind(self) -> &'static str {
+        match self {
+            Kind::Step | Kind::Activity => "process",
+            Kind::Visit => "mode",
+            Kind::Gap => "missing",
+            k => k.name(),
+        }
+    }
+
+    /// Chinese label for the kind.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Kind::Case => "参考案例",
+            Kind::SellingPoint => "卖点",
+            Kind::Closing => "成交方法",
+            Kind::Objection => "异议处理方法",
+            Kind::Skill => "销售技巧",
+            Kind::Step => "核心步骤",
+            Kind::Activity => "关键活动",
+            Kind::Mode => "销售模式",
+            Kind::Visit => "拜访程序",
+            Kind::Method => "方法",
+            Kind::Man => "MAN 组合",
+            Kind::Concept => "概念",
+            Kind::Template => "模板",
+            Kind::Gap => "手册缺失",
+        }
+    }
+}
+
+/// A person named in a case.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub name: String,
+    pub role: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A reference case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub customer: String,
+    pub industry: String,
+    pub background: String,
+    pub contacts: Vec<Contact>,
+    pub pain: String,
+    pub causes: Vec<String>,
+    pub capabilities_by: Option<String>,
+    pub capabilities: Vec<String>,
+    pub provided: String,
+    pub products: Vec<String>,
+    pub results: Vec<String>,
+    pub branch: String,
+}
+
+/// A (role, text) pair.
+#[derive(Debug, Clone)]
+pub struct RoleLine {
+    pub role: String,
+    pub text: String,
+}
+
+/// A selling point.
+#[derive(Debug, Clone)]
+pub struct SellingPoint {
+    pub area: String,
+    pub description: String,
+    pub benefits: Vec<String>,
+    pub values: Vec<RoleLine>,
+    pub needs: Vec<RoleLine>,
+    /// The demo guide, or what is missing about it.
+    pub demo: Result<String, String>,
+}
+
+/// A closing method.
+#[derive(Debug, Clone)]
+pub struct Closing {
+    pub definition: String,
+    pub when_to_use: String,
+    pub phrase: String,
+}
+
+/// A line of dialogue.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub speaker: String,
+    pub text: String,
+}
+
+/// An objection-handling method.
+#[derive(Debug, Clone)]
+pub struct Objection {
+    pub when_to_use: String,
+    pub dialogue: Vec<Line>,
+    pub timing: String,
+}
+
+/// A titled list.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub title: String,
+    pub items: Vec<String>,
+}
+
+/// A professional selling skill.
+#[derive(Debug, Clone)]
+pub struct Skill {
+    pub definition: String,
+    pub goals: Vec<String>,
+    pub steps: Vec<String>,
+    pub key_points: Vec<String>,
+    pub script: Option<String>,
+    pub sections: Vec<Section>,
+}
+
+/// A USS core step.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub order: u32,
+    pub stage: String,
+    pub stage_en: String,
+    pub goal: String,
+    pub definition: String,
+    pub activities: Vec<Id>,
+}
+
+/// An action with its roles and tool.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub name: String,
+    pub roles: Option<String>,
+    pub tool: Option<String>,
+}
+
+/// A key activity.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub code: String,
+    pub step: Id,
+    pub goals: Vec<String>,
+    pub actions: Vec<Action>,
+    pub acceptance: Vec<String>,
+    pub key_skills: Vec<String>,
+    pub tools: Vec<String>,
+    pub roles: String,
+    /// Patterns that recognise this activity as done in a visit log.
+    pub log_patterns: Vec<Regex>,
+}
+
+/// A benchmark tier.
+#[derive(Debug, Clone)]
+pub struct Tier {
+    pub name: String,
+    pub requirement: String,
+    pub note: Option<String>,
+}
+
+/// A sales mode.
+#[derive(Debug, Clone)]
+pub struct Mode {
+    pub fits: String,
+    pub purpose: String,
+    pub value_space: String,
+    pub solution: String,
+    pub team: String,
+    pub competition: String,
+    pub customer_focus: String,
+    pub key_to_win: String,
+    pub visits: Vec<Id>,
+    pub standard: Option<String>,
+    pub tiers: Vec<Tier>,
+}
+
+/// A numbered visit of a mode.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub code: String,
+    pub mode: Id,
+    pub number: u32,
+    pub goals: Vec<String>,
+    pub before: Vec<Action>,
+    pub during: Vec<Action>,
+    pub after: Vec<Action>,
+    pub acceptance: Vec<String>,
+    pub roles: Option<String>,
+    pub activities: Vec<Id>,
+}
+
+/// A prospecting, approach or assessment method.
+#[derive(Debug, Clone)]
+pub struct Method {
+    pub category: String,
+    pub description: String,
+    pub items: Vec<String>,
+    pub script: Option<String>,
+}
+
+/// A MAN combination.
+#[derive(Debug, Clone)]
+pub struct Man {
+    pub code: String,
+    pub money: bool,
+    pub authority: bool,
+    pub need: bool,
+    pub meaning: String,
+    pub action: String,
+}
+
+/// Another handbook topic.
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub body: String,
+    pub sections: Vec<Section>,
+}
+
+/// A drafted template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub used_in: String,
+    pub body: String,
+}
+
+/// Something the handbook lacks.
+#[derive(Debug, Clone)]
+pub struct Gap {
+    pub missing: String,
+    pub known: Option<String>,
+}
+
+/// The kind-specific part of an entry.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Case(Case),
+    SellingPoint(SellingPoint),
+    Closing(Closing),
+    Objection(Objection),
+    Skill(Skill),
+    Step(Step),
+    Activity(Activity),
+    Mode(Mode),
+    Visit(Visit),
+    Method(Method),
+    Man(Man),
+    Concept(Concept),
+    Template(Template),
+    Gap(Gap),
+}
+
+impl Body {
+    /// The kind of this body.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Body::Case(_) => Kind::Case,
+            Body::SellingPoint(_) => Kind::SellingPoint,
+            Body::Closing(_) => Kind::Closing,
+            Body::Objection(_) => Kind::Objection,
+            Body::Skill(_) => Kind::Skill,
+            Body::Step(_) => Kind::Step,
+            Body::Activity(_) => Kind::Activity,
+            Body::Mode(_) => Kind::Mode,
+            Body::Visit(_) => Kind::Visit,
+            Body::Method(_) => Kind::Method,
+            Body::Man(_) => Kind::Man,
+            Body::Concept(_) => Kind::Concept,
+            Body::Template(_) => Kind::Template,
+            Body::Gap(_) => Kind::Gap,
+        }
+    }
+}
+
+/// One answerable entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: Id,
+    pub title: String,
+    pub title_zh: String,
+    pub summary: String,
+    pub summary_zh: Option<String>,
+    pub keywords: Vec<String>,
+    pub triggers: Vec<Regex>,
+    pub source: Source,
+    pub related: Vec<Id>,
+    pub notes: Vec<String>,
+    pub body: Body,
+}
+
+impl Entry {
+    /// The kind of this entry.
+    pub fn kind(&self) -> Kind {
+        self.body.kind()
+    }
+}
+
+/// The whole validated knowledge base.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    entries: Vec<Entry>,
+    by_id: HashMap<Id, usize>,
+    /// Synonym groups; the first word of each is canonical.
+    pub synonyms: Vec<Vec<String>>,
+    /// Segmentation dictionary: word and optional frequency.
+    pub words: Vec<(String, Option<u32>)>,
+}
+
+impl Knowledge {
+    /// Build from validated parts. Ids must be unique (validation ensures it).
+    pub(crate) fn new(
+        entries: Vec<Entry>,
+        synonyms: Vec<Vec<String>>,
+        words: Vec<(String, Option<u32>)>,
+    ) -> Self {
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        Knowledge {
+            entries,
+            by_id,
+            synonyms,
+            words,
+        }
+    }
+
+    /// Every entry, in load order (files sorted by name, then file order).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry with this id.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.by_id
+            .get(&Id(id.to_string()))
+            .map(|&i| &self.entries[i])
+    }
+
+    /// Position of the entry with this id in [`Knowledge::entries`].
+    pub fn index_of(&self, id: &Id) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Entries of one kind.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.kind() == kind)
+    }
+
+    /// Number of entries of one kind.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.of_kind(kind).count()
+    }
+
+    /// Key activities with their entries, in code order.
+    pub fn activities(&self) -> Vec<(&Entry, &Activity)> {
+        let mut v: Vec<_> = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::Activity(a) => Some((e, a)),
+                _ => None,
+            })
+            .collect();
+        v.sort_by(|a, b| a.1.code.cmp(&b.1.code));
+        v
+    }
+
+    /// Objection-handling methods with their entries.
+    pub fn objections(&self) -> Vec<(&Entry, &Objection)> {
+        self.entries
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::Objection(o) => Some((e, o)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The mode with this id.
+    pub fn mode(&self, id: &str) -> Option<(&Entry, &Mode)> {
+        self.get(id).and_then(|e| match &e.body {
+            Body::Mode(m) => Some((e, m)),
+            _ => None,
+        })
+    }
+
+    /// The numbered visits of a mode, in order.
+    pub fn visits_of(&self, mode_id: &str) -> Vec<(&Entry, &Visit)> {
+        let mut v: Vec<_> = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::Visit(v) if v.mode.as_str() == mode_id => Some((e, v)),
+                _ => None,
+            })
+            .collect();
+        v.sort_by_key(|(_, v)| v.number);
+        v
+    }
+
+    /// Core steps in process order.
+    pub fn steps(&self) -> Vec<(&Entry, &Step)> {
+        let mut v: Vec<_> = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::Step(s) => Some((e, s)),
+                _ => None,
+            })
+            .collect();
+        v.sort_by_key(|(_, s)| s.order);
+        v
+    }
+}

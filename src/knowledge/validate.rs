@@ -1,0 +1,650 @@
+//! Stage 3 of loading: turn raw entries into the model, checking ids,
+//! references, patterns and required texts. Every problem is collected.
+
+use std::collections::{HashMap, HashSet};
+
+use regex::Regex;
+
+use super::error::Problem;
+use super::load::{RawSet, SourceFile};
+use super::model::*;
+use super::raw::*;
+
+/// Longest accepted trigger or log pattern, in bytes.
+const MAX_PATTERN: usize = 500;
+
+struct Ctx<'a> {
+    files: &'a [SourceFile],
+    problems: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn report(&mut self, file: usize, at: usize, msg: impl Into<String>) {
+        let p = self.files[file].problem(at, msg);
+        self.problems.push(p);
+    }
+
+    /// A required, non-empty text.
+    fn text(&mut self, file: usize, v: &S<String>, field: &str) -> String {
+        let t = v.get_ref().trim();
+        if t.is_empty() {
+            self.report(
+                file,
+                v.span().start,
+                format!("`{field}` is empty; write the text or remove the entry"),
+            );
+        }
+        t.to_string()
+    }
+
+    fn opt_text(&mut self, file: usize, v: &Option<S<String>>, field: &str) -> Option<String> {
+        v.as_ref().map(|v| self.text(file, v, field))
+    }
+
+    /// A required, non-empty list of non-empty texts.
+    fn list(&mut self, file: usize, at: usize, v: &[S<String>], field: &str) -> Vec<String> {
+        if v.is_empty() {
+            self.report(
+                file,
+                at,
+                format!("`{field}` is empty; give at least one item"),
+            );
+        }
+        self.opt_list(file, v, field)
+    }
+
+    /// A possibly empty list of non-empty texts.
+    fn opt_list(&mut self, file: usize, v: &[S<String>], field: &str) -> Vec<String> {
+        v.iter().map(|x| self.text(file, x, field)).collect()
+    }
+
+    fn pattern(&mut self, file: usize, v: &S<String>, field: &str) -> Option<Regex> {
+        let src = v.get_ref();
+        if src.trim().is_empty() {
+            self.report(
+                file,
+                v.span().start,
+                format!("`{field}` has an empty pattern, which would match every message; remove it"),
+            );
+            return None;
+        }
+        if src.len() > MAX_PATTERN {
+            self.report(
+                file,
+                v.span().start,
+                format!("`{field}` pattern is longer than {MAX_PATTERN} bytes; split it"),
+            );
+            return None;
+        }
+        match regex::RegexBuilder::new(src).size_limit(1 << 20).build() {
+            Ok(r) => {
+                if r.is_match("") {
+                    self.report(
+                        file,
+                        v.span().start,
+                        format!("`{field}` pattern `{src}` matches the empty message; make a part of it required"),
+                    );
+                    return None;
+                }
+                Some(r)
+            }
+            Err(e) => {
+                let why = e.to_string();
+                let why = why.lines().last().unwrap_or("").trim().to_string();
+                self.report(
+                    file,
+                    v.span().start,
+                    format!("invalid pattern in `{field}`: {why}; see the regex crate's syntax (no look-around)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn patterns(&mut self, file: usize, v: &[S<String>], field: &str) -> Vec<Regex> {
+        v.iter().filter_map(|p| self.pattern(file, p, field)).collect()
+    }
+
+    fn actions(&mut self, file: usize, v: &[RawAction], field: &str) -> Vec<Action> {
+        v.iter()
+            .map(|a| Action {
+                name: self.text(file, &a.name, field),
+                roles: self.opt_text(file, &a.roles, "roles"),
+                tool: self.opt_text(file, &a.tool, "tool"),
+            })
+            .collect()
+    }
+
+    fn sections(&mut self, file: usize, v: &[RawSection]) -> Vec<Section> {
+        v.iter()
+            .map(|s| Section {
+                title: self.text(file, &s.title, "sections.title"),
+                items: self.list(file, s.title.span().start, &s.items, "sections.items"),
+            })
+            .collect()
+    }
+
+    fn role_lines(&mut self, file: usize, v: &[RawRoleLine], field: &str) -> Vec<RoleLine> {
+        v.iter()
+            .map(|r| RoleLine {
+                role: self.text(file, &r.role, field),
+                text: self.text(file, &r.text, field),
+            })
+            .collect()
+    }
+}
+
+/// A reference to check once every id is known.
+struct Ref {
+    file: usize,
+    at: usize,
+    target: String,
+    field: &'static str,
+    /// The kind the target must have, if any.
+    want: Option<Kind>,
+}
+
+/// Common header fields after their own checks.
+struct Head {
+    file: usize,
+    id_at: usize,
+    entry: Entry,
+}
+
+macro_rules! head {
+    ($cx:expr, $refs:expr, $file:expr, $raw:expr, $body:expr) => {{
+        let raw = $raw;
+        let file = $file;
+        let id_src = raw.id.get_ref().trim().to_string();
+        let id_at = raw.id.span().start;
+        if id_src.is_empty() {
+            $cx.report(file, id_at, "`id` is empty; give the entry a stable id such as `case.jinying`");
+        } else if !id_src
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+        {
+            $cx.report(
+                file,
+                id_at,
+                format!("id `{id_src}` may only use a-z, 0-9, `_`, `.` and `-`"),
+            );
+        }
+        let source = match raw.source.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
+            None | Some(("handbook", _)) => Source::Handbook,
+            Some(("drafted", _)) => Source::Drafted,
+            Some(("external", _)) => Source::External,
+            Some((other, at)) => {
+                $cx.report(
+                    file,
+                    at,
+                    format!("unknown source `{other}`; use `handbook`, `drafted` or `external`"),
+                );
+                Source::Handbook
+            }
+        };
+        for r in &raw.related {
+            $refs.push(Ref {
+                file,
+                at: r.span().start,
+                target: r.get_ref().clone(),
+                field: "related",
+                want: None,
+            });
+        }
+        let entry = Entry {
+            id: Id(id_src),
+            title: $cx.text(file, &raw.title, "title"),
+            title_zh: $cx.text(file, &raw.title_zh, "title_zh"),
+            summary: $cx.text(file, &raw.summary, "summary"),
+            summary_zh: $cx.opt_text(file, &raw.summary_zh, "summary_zh"),
+            keywords: $cx.opt_list(file, &raw.keywords, "keywords"),
+            triggers: $cx.patterns(file, &raw.triggers, "triggers"),
+            source,
+            related: raw.related.iter().map(|r| Id(r.get_ref().clone())).collect(),
+            notes: $cx.opt_list(file, &raw.notes, "notes"),
+            body: $body,
+        };
+        Head { file, id_at, entry }
+    }};
+}
+
+/// Validate a parsed set into the model, or return every problem.
+pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
+    let mut cx = Ctx {
+        files: &set.files,
+        problems: set.problems.clone(),
+    };
+    let mut refs: Vec<Ref> = Vec::new();
+    let mut heads: Vec<Head> = Vec::new();
+
+    for (f, r) in &set.cases {
+        let f = *f;
+        let contacts = r
+            .contacts
+            .iter()
+            .map(|c| Contact {
+                name: cx.text(f, &c.name, "contacts.name"),
+                role: cx.opt_text(f, &c.role, "contacts.role"),
+                note: cx.opt_text(f, &c.note, "contacts.note"),
+            })
+            .collect();
+        let at = r.id.span().start;
+        let body = Body::Case(Case {
+            customer: cx.text(f, &r.customer, "customer"),
+            industry: cx.text(f, &r.industry, "industry"),
+            background: cx.text(f, &r.background, "background"),
+            contacts,
+            pain: cx.text(f, &r.pain, "pain"),
+            causes: cx.list(f, at, &r.causes, "causes"),
+            capabilities_by: cx.opt_text(f, &r.capabilities_by, "capabilities_by"),
+            capabilities: cx.list(f, at, &r.capabilities, "capabilities"),
+            provided: cx.text(f, &r.provided, "provided"),
+            products: cx.list(f, at, &r.products, "products"),
+            results: cx.list(f, at, &r.results, "results"),
+            branch: cx.text(f, &r.branch, "branch"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.selling_points {
+        let f = *f;
+        let at = r.id.span().start;
+        let demo = match (&r.demo, &r.demo_missing) {
+            (Some(d), None) => Ok(cx.text(f, d, "demo")),
+            (None, Some(m)) => Err(cx.text(f, m, "demo_missing")),
+            (Some(d), Some(_)) => {
+                cx.report(
+                    f,
+                    d.span().start,
+                    "give either `demo` or `demo_missing`, not both",
+                );
+                Ok(d.get_ref().clone())
+            }
+            (None, None) => {
+                cx.report(
+                    f,
+                    at,
+                    "missing `demo`; when the handbook has no demo guide, say so in `demo_missing`",
+                );
+                Err(String::new())
+            }
+        };
+        let values = cx.role_lines(f, &r.values, "values");
+        let needs = cx.role_lines(f, &r.needs, "needs");
+        let body = Body::SellingPoint(SellingPoint {
+            area: cx.text(f, &r.area, "area"),
+            description: cx.text(f, &r.description, "description"),
+            benefits: cx.list(f, at, &r.benefits, "benefits"),
+            values,
+            needs,
+            demo,
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.closings {
+        let f = *f;
+        let body = Body::Closing(Closing {
+            definition: cx.text(f, &r.definition, "definition"),
+            when_to_use: cx.text(f, &r.when_to_use, "when_to_use"),
+            phrase: cx.text(f, &r.phrase, "phrase"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.objections {
+        let f = *f;
+        if r.dialogue.is_empty() {
+            cx.report(
+                f,
+                r.id.span().start,
+                "`dialogue` is empty; give the customer's line and the reply",
+            );
+        }
+        let dialogue = r
+            .dialogue
+            .iter()
+            .map(|l| Line {
+                speaker: cx.text(f, &l.speaker, "dialogue.speaker"),
+                text: cx.text(f, &l.text, "dialogue.text"),
+            })
+            .collect();
+        let body = Body::Objection(Objection {
+            when_to_use: cx.text(f, &r.when_to_use, "when_to_use"),
+            dialogue,
+            timing: cx.text(f, &r.timing, "timing"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.skills {
+        let f = *f;
+        let at = r.id.span().start;
+        let body = Body::Skill(Skill {
+            definition: cx.text(f, &r.definition, "definition"),
+            goals: cx.list(f, at, &r.goals, "goals"),
+            steps: cx.list(f, at, &r.steps, "steps"),
+            key_points: cx.list(f, at, &r.key_points, "key_points"),
+            script: cx.opt_text(f, &r.script, "script"),
+            sections: cx.sections(f, &r.sections),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.steps {
+        let f = *f;
+        for a in &r.activities {
+            refs.push(Ref {
+                file: f,
+                at: a.span().start,
+                target: a.get_ref().clone(),
+                field: "activities",
+                want: Some(Kind::Activity),
+            });
+        }
+        let body = Body::Step(Step {
+            order: *r.order.get_ref(),
+            stage: cx.text(f, &r.stage, "stage"),
+            stage_en: cx.text(f, &r.stage_en, "stage_en"),
+            goal: cx.text(f, &r.goal, "goal"),
+            definition: cx.text(f, &r.definition, "definition"),
+            activities: r.activities.iter().map(|a| Id(a.get_ref().clone())).collect(),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.activities {
+        let f = *f;
+        let at = r.id.span().start;
+        refs.push(Ref {
+            file: f,
+            at: r.step.span().start,
+            target: r.step.get_ref().clone(),
+            field: "step",
+            want: Some(Kind::Step),
+        });
+        if r.log_patterns.is_empty() {
+            cx.report(
+                f,
+                at,
+                "`log_patterns` is empty; give at least one pattern that recognises this activity in a visit log",
+            );
+        }
+        let body = Body::Activity(Activity {
+            code: cx.text(f, &r.code, "code"),
+            step: Id(r.step.get_ref().clone()),
+            goals: cx.list(f, at, &r.goals, "goals"),
+            actions: cx.actions(f, &r.actions, "actions.name"),
+            acceptance: cx.list(f, at, &r.acceptance, "acceptance"),
+            key_skills: cx.opt_list(f, &r.key_skills, "key_skills"),
+            tools: cx.opt_list(f, &r.tools, "tools"),
+            roles: cx.text(f, &r.roles, "roles"),
+            log_patterns: cx.patterns(f, &r.log_patterns, "log_patterns"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.modes {
+        let f = *f;
+        for v in &r.visits {
+            refs.push(Ref {
+                file: f,
+                at: v.span().start,
+                target: v.get_ref().clone(),
+                field: "visits",
+                want: Some(Kind::Visit),
+            });
+        }
+        let tiers = r
+            .tiers
+            .iter()
+            .map(|t| Tier {
+                name: cx.text(f, &t.name, "tiers.name"),
+                requirement: cx.text(f, &t.requirement, "tiers.requirement"),
+                note: cx.opt_text(f, &t.note, "tiers.note"),
+            })
+            .collect();
+        let body = Body::Mode(Mode {
+            fits: cx.text(f, &r.fits, "fits"),
+            purpose: cx.text(f, &r.purpose, "purpose"),
+            value_space: cx.text(f, &r.value_space, "value_space"),
+            solution: cx.text(f, &r.solution, "solution"),
+            team: cx.text(f, &r.team, "team"),
+            competition: cx.text(f, &r.competition, "competition"),
+            customer_focus: cx.text(f, &r.customer_focus, "customer_focus"),
+            key_to_win: cx.text(f, &r.key_to_win, "key_to_win"),
+            visits: r.visits.iter().map(|v| Id(v.get_ref().clone())).collect(),
+            standard: cx.opt_text(f, &r.standard, "standard"),
+            tiers,
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.visits {
+        let f = *f;
+        let at = r.id.span().start;
+        refs.push(Ref {
+            file: f,
+            at: r.mode.span().start,
+            target: r.mode.get_ref().clone(),
+            field: "mode",
+            want: Some(Kind::Mode),
+        });
+        for a in &r.activities {
+            refs.push(Ref {
+                file: f,
+                at: a.span().start,
+                target: a.get_ref().clone(),
+                field: "activities",
+                want: Some(Kind::Activity),
+            });
+        }
+        let body = Body::Visit(Visit {
+            code: cx.text(f, &r.code, "code"),
+            mode: Id(r.mode.get_ref().clone()),
+            number: *r.number.get_ref(),
+            goals: cx.list(f, at, &r.goals, "goals"),
+            before: cx.actions(f, &r.before, "before.name"),
+            during: cx.actions(f, &r.during, "during.name"),
+            after: cx.actions(f, &r.after, "after.name"),
+            acceptance: cx.list(f, at, &r.acceptance, "acceptance"),
+            roles: cx.opt_text(f, &r.roles, "roles"),
+            activities: r.activities.iter().map(|a| Id(a.get_ref().clone())).collect(),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.methods {
+        let f = *f;
+        let category = cx.text(f, &r.category, "category");
+        if !["prospecting", "approach", "assessment"].contains(&category.as_str()) {
+            cx.report(
+                f,
+                r.category.span().start,
+                format!("unknown category `{category}`; use `prospecting`, `approach` or `assessment`"),
+            );
+        }
+        let body = Body::Method(Method {
+            category,
+            description: cx.text(f, &r.description, "description"),
+            items: cx.opt_list(f, &r.items, "items"),
+            script: cx.opt_text(f, &r.script, "script"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.mans {
+        let f = *f;
+        let code = cx.text(f, &r.code, "code");
+        let (m, a, n) = (*r.money.get_ref(), *r.authority.get_ref(), *r.need.get_ref());
+        let expect = format!(
+            "{}+{}+{}",
+            if m { 'M' } else { 'm' },
+            if a { 'A' } else { 'a' },
+            if n { 'N' } else { 'n' }
+        );
+        if code != expect {
+            cx.report(
+                f,
+                r.code.span().start,
+                format!("code `{code}` does not match money/authority/need; it should be `{expect}`"),
+            );
+        }
+        let body = Body::Man(Man {
+            code,
+            money: m,
+            authority: a,
+            need: n,
+            meaning: cx.text(f, &r.meaning, "meaning"),
+            action: cx.text(f, &r.action, "action"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.concepts {
+        let f = *f;
+        let body = Body::Concept(Concept {
+            body: cx.text(f, &r.body, "body"),
+            sections: cx.sections(f, &r.sections),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.templates {
+        let f = *f;
+        if r.source.as_ref().map(|s| s.get_ref().as_str()) != Some("drafted") {
+            let at = r.source.as_ref().map_or(r.id.span().start, |s| s.span().start);
+            cx.report(
+                f,
+                at,
+                "a template is not from the handbook: set `source = \"drafted\"`",
+            );
+        }
+        let body = Body::Template(Template {
+            used_in: cx.text(f, &r.used_in, "used_in"),
+            body: cx.text(f, &r.body, "body"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    for (f, r) in &set.gaps {
+        let f = *f;
+        let body = Body::Gap(Gap {
+            missing: cx.text(f, &r.missing, "missing"),
+            known: cx.opt_text(f, &r.known, "known"),
+        });
+        heads.push(head!(cx, refs, f, r, body));
+    }
+
+    // Unique ids.
+    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
+    for h in &heads {
+        let id = h.entry.id.0.clone();
+        if id.is_empty() {
+            continue;
+        }
+        if let Some(&(pf, pat)) = seen.get(&id) {
+            let (line, col) = {
+                let p = cx.files[pf].problem(pat, "");
+                (p.line, p.col)
+            };
+            let first = format!("{}:{}:{}", cx.files[pf].path.display(), line, col);
+            cx.report(
+                h.file,
+                h.id_at,
+                format!("duplicate id `{id}`, first defined at {first}; ids must be unique across all files"),
+            );
+        } else {
+            seen.insert(id, (h.file, h.id_at));
+        }
+    }
+
+    // References.
+    let kinds: HashMap<&str, Kind> = heads
+        .iter()
+        .map(|h| (h.entry.id.as_str(), h.entry.kind()))
+        .collect();
+    for r in &refs {
+        match kinds.get(r.target.as_str()) {
+            None => {
+                let hint = closest(&r.target, kinds.keys().copied())
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                cx.report(
+                    r.file,
+                    r.at,
+                    format!("`{}` refers to `{}`, which no entry defines{hint}", r.field, r.target),
+                );
+            }
+            Some(k) => {
+                if let Some(want) = r.want {
+                    if *k != want {
+                        cx.report(
+                            r.file,
+                            r.at,
+                            format!(
+                                "`{}` must name a {} entry, but `{}` is a {}",
+                                r.field,
+                                want.name(),
+                                r.target,
+                                k.name()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    // Language data.
+    let mut synonyms = Vec::new();
+    for (f, s) in &set.synonyms {
+        let words: Vec<String> = s
+            .words
+            .iter()
+            .map(|w| cx.text(*f, w, "words").to_lowercase())
+            .collect();
+        if words.len() < 2 {
+            let at = s.words.first().map_or(0, |w| w.span().start);
+            cx.report(*f, at, "a synonym group needs at least two words");
+        }
+        synonyms.push(words);
+    }
+    let mut words = Vec::new();
+    let mut seen_words = HashSet::new();
+    for (f, w) in &set.words {
+        let word = cx.text(*f, &w.word, "word");
+        if word.chars().any(char::is_whitespace) {
+            cx.report(
+                *f,
+                w.word.span().start,
+                format!("dictionary word `{word}` contains a space; segmentation words are single tokens"),
+            );
+        }
+        if !seen_words.insert(word.clone()) {
+            cx.report(
+                *f,
+                w.word.span().start,
+                format!("dictionary word `{word}` is listed twice"),
+            );
+        }
+        words.push((word, w.freq.as_ref().map(|x| *x.get_ref())));
+    }
+
+    let mut problems = cx.problems;
+    if !problems.is_empty() {
+        problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+        problems.dedup();
+        return Err(problems);
+    }
+    let entries = heads.into_iter().map(|h| h.entry).collect();
+    Ok(Knowledge::new(entries, synonyms, words))
+}
+
+/// The known id closest to `target` by edit distance, if close enough.
+fn closest<'a>(target: &str, ids: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    ids.map(|id| (crate::text::edit_distance(target, id), id))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, id)| id)
+}

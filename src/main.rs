@@ -1,0 +1,5 @@
+//! The `ussbot` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    ussbot::cli::main()
+}
