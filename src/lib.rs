@@ -12,6 +12,11 @@
 
 pub mod cli;
 pub mod config;
+pub mod conversation;
+pub mod deals;
+pub mod engine;
 pub mod knowledge;
 pub mod reply;
+pub mod storage;
 pub mod text;
+pub mod user;

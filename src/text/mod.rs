@@ -5,6 +5,11 @@ mod normalize;
 
 pub use normalize::{normalize, Normalizer};
 
+/// Errors of the normalizer.
+pub mod normalize_error {
+    pub use super::normalize::ConverterError;
+}
+
 /// Levenshtein distance in characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -1,0 +1,4 @@
+//! Storage (placeholder): the only module that touches sled.
+
+/// Domain operations on deal records.
+pub trait DealStore: Send + Sync {}
