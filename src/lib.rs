@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod deals;
+pub mod discord;
 pub mod engine;
 pub mod knowledge;
 pub mod reply;
