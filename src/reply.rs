@@ -14,7 +14,7 @@ pub struct Item {
     /// Chinese title.
     pub title_zh: String,
     /// Ranking score; higher is better. 0 where not ranked.
-    pub score: f32,
+    pub score: f64,
 }
 
 /// A titled part of a reply ("何时使用 When to use", "话术 Say this").

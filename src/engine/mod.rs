@@ -1,32 +1,184 @@
-//! The answer engine (placeholder until the ranking lands).
+//! The answer engine: one message in, the best handbook answer out.
+//!
+//! Pipeline: [`route`] (command or free text) → normalize
+//! ([`crate::text::Normalizer`]) → terms ([`tokenize`]) → BM25 over weighted
+//! fields ([`index`]) plus trigger patterns and intent cues from the
+//! knowledge → [`render`]. Pure and synchronous: no IO, and no input makes
+//! it fail; an unanswerable message gets the honest fallback.
 
+pub mod index;
+pub mod render;
+pub mod route;
+pub mod tokenize;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::knowledge::Knowledge;
-use crate::reply::Reply;
-use crate::text::Normalizer;
+use regex::{Regex, RegexSet};
 
-/// Turns one message into the best handbook answer. Pure and synchronous.
-#[derive(Debug)]
-pub struct Engine {
-    knowledge: Arc<Knowledge>,
-    normalizer: Normalizer,
-}
+use crate::knowledge::{Body, Entry, Kind, Knowledge};
+use crate::reply::{Item, Reply};
+use crate::text::normalize_error::ConverterError;
+use crate::text::Normalizer;
+use index::{DocTerms, Index};
+use route::Route;
+use tokenize::{Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
+
+/// Score added when one of an entry's trigger patterns matches.
+const TRIGGER_BOOST: f32 = 6.0;
+/// Multiplier for entries whose kind an intent cue asks for.
+const INTENT_BOOST: f32 = 1.35;
+/// Score added per known dimension for the MAN combination a message describes.
+const MAN_BOOST: f32 = 5.0;
+/// Score added for an exact MAN code (`M+a+N`).
+const CODE_BOOST: f32 = 20.0;
+/// Lowest text score accepted without a trigger.
+const MIN_SCORE: f32 = 4.0;
+/// Lowest share of the query's weight the best entry must cover.
+const MIN_COVERAGE: f32 = 0.3;
+/// Longest query considered, in characters.
+const MAX_QUERY_CHARS: usize = 500;
+/// Results kept in a reply's item list.
+const MAX_ITEMS: usize = 5;
+
+/// Field weights.
+const W_TITLE: f32 = 3.0;
+const W_KEYWORDS: f32 = 2.5;
+const W_SUMMARY: f32 = 1.5;
+const W_BODY: f32 = 1.0;
 
 /// The engine could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// Script conversion tables failed to load.
     #[error(transparent)]
-    Converter(#[from] crate::text::normalize_error::ConverterError),
+    Converter(#[from] ConverterError),
+    /// The trigger patterns could not be combined.
+    #[error("cannot combine trigger patterns: {0}")]
+    Patterns(String),
+}
+
+/// Reply language: that of the question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Chinese.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Chinese when the text has any CJK character, else English.
+    pub fn of(text: &str) -> Lang {
+        if text.chars().any(tokenize::is_cjk) {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// One ranked entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// Position in [`Knowledge::entries`].
+    pub entry: usize,
+    /// Final score.
+    pub score: f32,
+    /// Whether a trigger pattern or exact code matched.
+    pub triggered: bool,
+}
+
+/// The answer engine. Cheap to share (`Arc<Engine>`); all methods take `&self`.
+#[derive(Debug)]
+pub struct Engine {
+    knowledge: Arc<Knowledge>,
+    normalizer: Normalizer,
+    tokenizer: Tokenizer,
+    index: Index,
+    triggers: RegexSet,
+    trigger_entry: Vec<usize>,
+    intents: RegexSet,
+    intent_kinds: Vec<Vec<Kind>>,
+    man_code: Regex,
 }
 
 impl Engine {
-    /// Build the engine over validated knowledge.
+    /// Build the engine (segmenter, index, pattern sets) over validated knowledge.
     pub fn new(knowledge: Arc<Knowledge>) -> Result<Self, EngineError> {
+        let normalizer = Normalizer::new()?;
+        let mut tokenizer = Tokenizer::new(
+            knowledge.words.iter().map(|(w, f)| (w.as_str(), *f)),
+            &knowledge.synonyms,
+        );
+        for e in knowledge.entries() {
+            tokenizer.add_word(&e.title_zh);
+            for k in &e.keywords {
+                tokenizer.add_word(&k.to_lowercase());
+            }
+        }
+        let mut docs = Vec::with_capacity(knowledge.entries().len());
+        let mut words = Vec::new();
+        let mut bigrams = Vec::new();
+        for e in knowledge.entries() {
+            let mut doc = DocTerms::default();
+            let mut field = |text: &str, weight: f32| {
+                let n = normalizer.normalize(text);
+                words.clear();
+                bigrams.clear();
+                tokenizer.words(&n, &mut words);
+                tokenizer.bigrams(&n, &mut bigrams);
+                doc.add(&words, weight);
+                doc.add(&bigrams, weight * BIGRAM_WEIGHT);
+            };
+            field(
+                &format!("{} {} {}", e.title, e.title_zh, code_of(e)),
+                W_TITLE,
+            );
+            field(&e.keywords.join(" "), W_KEYWORDS);
+            field(
+                &format!("{} {}", e.summary, e.summary_zh.as_deref().unwrap_or("")),
+                W_SUMMARY,
+            );
+            field(&body_text(e), W_BODY);
+            docs.push(doc);
+        }
+        let index = Index::build(docs);
+        tokenizer.set_vocabulary(index.terms().filter(|t| !t.starts_with('\u{1}')).cloned());
+
+        let mut patterns = Vec::new();
+        let mut trigger_entry = Vec::new();
+        for (i, e) in knowledge.entries().iter().enumerate() {
+            for t in &e.triggers {
+                patterns.push(t.as_str().to_string());
+                trigger_entry.push(i);
+            }
+        }
+        let triggers =
+            RegexSet::new(&patterns).map_err(|e| EngineError::Patterns(e.to_string()))?;
+        let mut intent_patterns = Vec::new();
+        let mut intent_kinds = Vec::new();
+        for it in &knowledge.intents {
+            for p in &it.patterns {
+                intent_patterns.push(p.as_str().to_string());
+                intent_kinds.push(it.kinds.clone());
+            }
+        }
+        let intents =
+            RegexSet::new(&intent_patterns).map_err(|e| EngineError::Patterns(e.to_string()))?;
+        let man_code =
+            Regex::new(r"(?:^|[^A-Za-z])([Mm])\s*\+\s*([Aa])\s*\+\s*([Nn])(?:$|[^A-Za-z])")
+                .map_err(|e| EngineError::Patterns(e.to_string()))?;
         Ok(Engine {
             knowledge,
-            normalizer: Normalizer::new()?,
+            normalizer,
+            tokenizer,
+            index,
+            triggers,
+            trigger_entry,
+            intents,
+            intent_kinds,
+            man_code,
         })
     }
 
@@ -40,9 +192,337 @@ impl Engine {
         &self.normalizer
     }
 
+    /// Names of entries of the given kinds, for autocomplete: (id, Chinese
+    /// title, English title).
+    pub fn names(&self, kinds: &[Kind]) -> Vec<(&str, &str, &str)> {
+        self.knowledge
+            .entries()
+            .iter()
+            .filter(|e| kinds.contains(&e.kind()))
+            .map(|e| (e.id.as_str(), e.title_zh.as_str(), e.title.as_str()))
+            .collect()
+    }
+
     /// Answer one message.
     pub fn answer(&self, text: &str) -> Reply {
-        let _ = self.normalizer.normalize(text);
-        Reply::plain("none", "…")
+        let lang = Lang::of(text);
+        match route::route(text) {
+            Route::Help => render::help(lang),
+            Route::Unknown(cmd) => render::unknown_command(cmd, lang),
+            Route::Search {
+                kinds,
+                command,
+                query,
+            } => {
+                let lang = if query.is_empty() {
+                    lang
+                } else {
+                    Lang::of(query)
+                };
+                if query.trim().is_empty() {
+                    let kinds = kinds.unwrap_or(&[]);
+                    return render::list(&self.knowledge, kinds, command, lang);
+                }
+                let hits = self.rank(query, kinds);
+                match hits.first() {
+                    Some(best) if self.confident(best) => {
+                        let mut reply = render::entry(&self.knowledge, best.entry, &hits, lang);
+                        reply.items = self.items(&hits);
+                        reply
+                    }
+                    _ => render::nothing(&self.knowledge, query, command, lang),
+                }
+            }
+        }
+    }
+
+    fn confident(&self, hit: &Hit) -> bool {
+        hit.triggered || hit.score >= MIN_SCORE
+    }
+
+    fn items(&self, hits: &[Hit]) -> Vec<Item> {
+        hits.iter()
+            .take(MAX_ITEMS)
+            .map(|h| {
+                let e = &self.knowledge.entries()[h.entry];
+                Item {
+                    id: e.id.0.clone(),
+                    kind: e.kind().name().to_string(),
+                    title: e.title.clone(),
+                    title_zh: e.title_zh.clone(),
+                    score: (f64::from(h.score) * 1000.0).round() / 1000.0,
+                }
+            })
+            .collect()
+    }
+
+    /// Rank entries for a query, best first, optionally only of `kinds`.
+    /// Entries whose text barely matches are dropped.
+    pub fn rank(&self, query: &str, kinds: Option<&[Kind]>) -> Vec<Hit> {
+        let query = cut_chars(query, MAX_QUERY_CHARS);
+        let normalized = self.normalizer.normalize(query);
+        if normalized.is_empty() {
+            return Vec::new();
+        }
+        let terms = self.query_terms(&normalized);
+        let total: f32 = terms
+            .iter()
+            .filter(|(t, _)| !t.starts_with('\u{1}'))
+            .map(|(t, w)| w * self.term_weight(t))
+            .sum();
+
+        let mut scores: HashMap<usize, (f32, bool)> = HashMap::new();
+        self.index.score(&terms, |doc, s| {
+            scores.insert(doc as usize, (s, false));
+        });
+        // Coverage: the share of the query's word weight each entry matches.
+        let mut coverage_ok: HashMap<usize, bool> = HashMap::new();
+        for (&doc, _) in scores.iter() {
+            let matched: f32 = terms
+                .iter()
+                .filter(|(t, _)| !t.starts_with('\u{1}') && self.index.contains(doc as u32, t))
+                .map(|(t, w)| w * self.term_weight(t))
+                .sum();
+            coverage_ok.insert(doc, total > 0.0 && matched / total >= MIN_COVERAGE);
+        }
+        for (doc, (s, _)) in scores.iter_mut() {
+            if !coverage_ok.get(doc).copied().unwrap_or(false) {
+                *s *= 0.5;
+            }
+        }
+        let wanted: Vec<Kind> = self
+            .intents
+            .matches(&normalized)
+            .into_iter()
+            .flat_map(|i| self.intent_kinds[i].iter().copied())
+            .collect();
+        if !wanted.is_empty() {
+            for (doc, (s, _)) in scores.iter_mut() {
+                if wanted.contains(&self.knowledge.entries()[*doc].kind()) {
+                    *s *= INTENT_BOOST;
+                }
+            }
+        }
+        let mut fired: Vec<usize> = self
+            .triggers
+            .matches(&normalized)
+            .into_iter()
+            .map(|i| self.trigger_entry[i])
+            .collect();
+        fired.dedup();
+        for e in fired {
+            let slot = scores.entry(e).or_insert((0.0, false));
+            if !slot.1 {
+                slot.0 += TRIGGER_BOOST;
+                slot.1 = true;
+            }
+        }
+        // What the message says about money, authority and need: with two or
+        // more dimensions known, the MAN combination that fits them wins.
+        let signals = self.knowledge.man_signals(&normalized);
+        let known = signals.iter().filter(|s| s.is_some()).count();
+        if known >= 2 {
+            for (i, e) in self.knowledge.entries().iter().enumerate() {
+                if let Body::Man(m) = &e.body {
+                    let dims = [m.money, m.authority, m.need];
+                    let fits = signals
+                        .iter()
+                        .zip(dims)
+                        .all(|(s, d)| s.is_none_or(|v| v == d));
+                    let slot = scores.entry(i).or_insert((0.0, false));
+                    if fits {
+                        slot.0 += MAN_BOOST * known as f32;
+                        slot.1 = true;
+                    } else {
+                        // A combination the message contradicts.
+                        slot.0 *= 0.3;
+                    }
+                }
+            }
+        }
+        if let Some(code) = self.man_code.captures(query) {
+            let code = format!("{}+{}+{}", &code[1], &code[2], &code[3]);
+            for (i, e) in self.knowledge.entries().iter().enumerate() {
+                if let Body::Man(m) = &e.body {
+                    if m.code == code {
+                        let slot = scores.entry(i).or_insert((0.0, false));
+                        slot.0 += CODE_BOOST;
+                        slot.1 = true;
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<Hit> = scores
+            .into_iter()
+            .filter(|(doc, _)| {
+                kinds.is_none_or(|k| k.contains(&self.knowledge.entries()[*doc].kind()))
+            })
+            .map(|(entry, (score, triggered))| Hit {
+                entry,
+                score,
+                triggered,
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.entry.cmp(&b.entry))
+        });
+        hits
+    }
+
+    fn query_terms(&self, normalized: &str) -> Vec<(String, f32)> {
+        let mut words = Vec::new();
+        self.tokenizer.words(normalized, &mut words);
+        let mut terms: HashMap<String, f32> = HashMap::new();
+        for w in words {
+            let e = terms.entry(w).or_insert(0.0);
+            *e = e.max(1.0);
+        }
+        let mut extra = Vec::new();
+        self.tokenizer.homophones(normalized, &mut extra);
+        for w in extra {
+            terms.entry(w).or_insert(PINYIN_WEIGHT);
+        }
+        let mut bigrams = Vec::new();
+        self.tokenizer.bigrams(normalized, &mut bigrams);
+        for b in bigrams {
+            terms.entry(b).or_insert(BIGRAM_WEIGHT);
+        }
+        let mut v: Vec<_> = terms.into_iter().collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// Weight of a query term for coverage: its idf, or the highest idf for
+    /// a term no entry contains (an unknown word counts fully against coverage).
+    fn term_weight(&self, term: &str) -> f32 {
+        let idf = self.index.idf(term);
+        if idf > 0.0 {
+            idf
+        } else {
+            ((self.index.len() as f32 + 0.5) / 0.5).ln()
+        }
+    }
+}
+
+/// The short code of an entry (KA10, Q1, M+a+N), if it has one.
+fn code_of(e: &Entry) -> String {
+    match &e.body {
+        Body::Activity(a) => a.code.clone(),
+        Body::Visit(v) => v.code.clone(),
+        Body::Man(m) => m.code.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The searchable body text of an entry.
+fn body_text(e: &Entry) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    match &e.body {
+        Body::Case(c) => {
+            parts.extend([
+                c.customer.as_str(),
+                &c.industry,
+                &c.background,
+                &c.pain,
+                &c.provided,
+            ]);
+            parts.extend(c.causes.iter().map(String::as_str));
+            parts.extend(c.capabilities.iter().map(String::as_str));
+            parts.extend(c.results.iter().map(String::as_str));
+            parts.extend(c.products.iter().map(String::as_str));
+            parts.extend(c.contacts.iter().map(|c| c.name.as_str()));
+        }
+        Body::SellingPoint(p) => {
+            parts.extend([p.area.as_str(), &p.description]);
+            parts.extend(p.benefits.iter().map(String::as_str));
+            for r in p.values.iter().chain(&p.needs) {
+                parts.extend([r.role.as_str(), &r.text]);
+            }
+        }
+        Body::Closing(c) => parts.extend([c.definition.as_str(), &c.when_to_use, &c.phrase]),
+        Body::Objection(o) => {
+            parts.extend([o.when_to_use.as_str(), &o.timing]);
+            parts.extend(o.dialogue.iter().map(|l| l.text.as_str()));
+        }
+        Body::Skill(s) => {
+            parts.push(&s.definition);
+            parts.extend(
+                s.goals
+                    .iter()
+                    .chain(&s.steps)
+                    .chain(&s.key_points)
+                    .map(String::as_str),
+            );
+            for sec in &s.sections {
+                parts.push(&sec.title);
+                parts.extend(sec.items.iter().map(String::as_str));
+            }
+        }
+        Body::Step(s) => parts.extend([s.stage.as_str(), &s.stage_en, &s.goal, &s.definition]),
+        Body::Activity(a) => {
+            parts.extend(
+                a.goals
+                    .iter()
+                    .chain(&a.acceptance)
+                    .chain(&a.key_skills)
+                    .chain(&a.tools)
+                    .map(String::as_str),
+            );
+            parts.extend(a.actions.iter().map(|x| x.name.as_str()));
+        }
+        Body::Mode(m) => {
+            parts.extend([
+                m.fits.as_str(),
+                &m.purpose,
+                &m.value_space,
+                &m.solution,
+                &m.team,
+                &m.competition,
+                &m.customer_focus,
+                &m.key_to_win,
+            ]);
+            if let Some(s) = &m.standard {
+                parts.push(s);
+            }
+            for t in &m.tiers {
+                parts.extend([t.name.as_str(), &t.requirement]);
+            }
+        }
+        Body::Visit(v) => {
+            parts.extend(v.goals.iter().chain(&v.acceptance).map(String::as_str));
+            for a in v.before.iter().chain(&v.during).chain(&v.after) {
+                parts.push(&a.name);
+            }
+        }
+        Body::Method(m) => {
+            parts.push(&m.description);
+            parts.extend(m.items.iter().map(String::as_str));
+        }
+        Body::Man(m) => parts.extend([m.meaning.as_str(), &m.action]),
+        Body::Concept(c) => {
+            parts.push(&c.body);
+            for sec in &c.sections {
+                parts.push(&sec.title);
+                parts.extend(sec.items.iter().map(String::as_str));
+            }
+        }
+        Body::Template(t) => parts.push(&t.used_in),
+        Body::Gap(g) => {
+            parts.push(&g.missing);
+            if let Some(k) = &g.known {
+                parts.push(k);
+            }
+        }
+    }
+    parts.join(" ")
+}
+
+/// The first `n` characters of `s`.
+fn cut_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
     }
 }

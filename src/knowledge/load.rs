@@ -31,6 +31,8 @@ pub(crate) struct RawSet {
     pub gaps: Vec<(usize, RawGap)>,
     pub synonyms: Vec<(usize, RawSynonym)>,
     pub words: Vec<(usize, RawWord)>,
+    pub intents: Vec<(usize, RawIntent)>,
+    pub man_cues: Vec<(usize, RawManCue)>,
     pub problems: Vec<Problem>,
 }
 
@@ -77,6 +79,8 @@ const TABLES: &[&str] = &[
     "gap",
     "synonym",
     "word",
+    "intent",
+    "man_cue",
 ];
 
 /// Read every `*.toml` file of a directory, sorted by name.
@@ -223,6 +227,8 @@ fn parse_file(set: &mut RawSet, file_no: usize) {
             "gap" => push!(gaps),
             "synonym" => push!(synonyms),
             "word" => push!(words),
+            "intent" => push!(intents),
+            "man_cue" => push!(man_cues),
             _ => {}
         }
     }

@@ -39,5 +39,6 @@ pub fn summary_line(k: &Knowledge) -> String {
         .collect();
     parts.push(format!("{} synonym groups", k.synonyms.len()));
     parts.push(format!("{} dictionary words", k.words.len()));
+    parts.push(format!("{} intent cues", k.intents.len()));
     format!("knowledge ok: {}", parts.join(", "))
 }

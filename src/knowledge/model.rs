@@ -7,7 +7,9 @@ use std::fmt;
 use regex::Regex;
 
 /// A stable entry id such as `closing.direct`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Id(pub String);
 
@@ -395,6 +397,56 @@ impl Entry {
     }
 }
 
+/// A cue that a message asks for certain kinds of entries.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// The kinds the cue points to.
+    pub kinds: Vec<Kind>,
+    /// Patterns over the normalized message.
+    pub patterns: Vec<Regex>,
+}
+
+/// One MAN dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ManDimension {
+    /// M: ability to pay.
+    Money,
+    /// A: authority to decide.
+    Authority,
+    /// N: a real need.
+    Need,
+}
+
+/// Patterns that say a MAN dimension is present or absent.
+#[derive(Debug, Clone)]
+pub struct ManCue {
+    pub dimension: ManDimension,
+    pub present: bool,
+    pub patterns: Vec<Regex>,
+}
+
+impl Knowledge {
+    /// What a normalized message says about money, authority and need:
+    /// `Some(true/false)` per dimension it mentions. Absence cues win over
+    /// presence cues ("没预算" contains "预算").
+    pub fn man_signals(&self, normalized: &str) -> [Option<bool>; 3] {
+        let mut out = [None; 3];
+        for present in [true, false] {
+            for cue in self.man_cues.iter().filter(|c| c.present == present) {
+                if cue.patterns.iter().any(|p| p.is_match(normalized)) {
+                    let slot = match cue.dimension {
+                        ManDimension::Money => 0,
+                        ManDimension::Authority => 1,
+                        ManDimension::Need => 2,
+                    };
+                    out[slot] = Some(present);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The whole validated knowledge base.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
@@ -404,6 +456,10 @@ pub struct Knowledge {
     pub synonyms: Vec<Vec<String>>,
     /// Segmentation dictionary: word and optional frequency.
     pub words: Vec<(String, Option<u32>)>,
+    /// Kind cues for free-text routing.
+    pub intents: Vec<Intent>,
+    /// MAN dimension cues.
+    pub man_cues: Vec<ManCue>,
 }
 
 impl Knowledge {
@@ -412,6 +468,8 @@ impl Knowledge {
         entries: Vec<Entry>,
         synonyms: Vec<Vec<String>>,
         words: Vec<(String, Option<u32>)>,
+        intents: Vec<Intent>,
+        man_cues: Vec<ManCue>,
     ) -> Self {
         let by_id = entries
             .iter()
@@ -423,6 +481,8 @@ impl Knowledge {
             by_id,
             synonyms,
             words,
+            intents,
+            man_cues,
         }
     }
 

@@ -26,6 +26,8 @@
 //! | `[[gap]]`        | something the handbook lacks | `gaps.toml` |
 //! | `[[synonym]]`    | synonym group   | `language.toml`       |
 //! | `[[word]]`       | segmentation dictionary word | `language.toml` |
+//! | `[[intent]]`     | cue that a message asks for a kind | `intents.toml` |
+//! | `[[man_cue]]`    | words that say money/authority/need is there or not | `intents.toml` |
 
 use serde::Deserialize;
 
@@ -378,4 +380,27 @@ pub struct RawWord {
     /// jieba frequency; higher keeps the word whole more often.
     #[serde(default)]
     pub freq: Option<S<u32>>,
+}
+
+/// Words that signal which kind of answer a free-text message wants
+/// ("有没有……案例" wants a case). A matching cue boosts entries of `kinds`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIntent {
+    /// Entry kinds the cue points to (`case`, `closing`, `step` …).
+    pub kinds: Vec<S<String>>,
+    /// Regular expressions over the normalized message.
+    pub patterns: Vec<S<String>>,
+}
+
+/// Words that tell one MAN dimension: "没预算" says money = no.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManCue {
+    /// `money`, `authority` or `need`.
+    pub dimension: S<String>,
+    /// Whether the patterns say the dimension is present.
+    pub present: S<bool>,
+    /// Regular expressions over the normalized message.
+    pub patterns: Vec<S<String>>,
 }

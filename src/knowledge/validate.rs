@@ -64,7 +64,9 @@ impl Ctx<'_> {
             self.report(
                 file,
                 v.span().start,
-                format!("`{field}` has an empty pattern, which would match every message; remove it"),
+                format!(
+                    "`{field}` has an empty pattern, which would match every message; remove it"
+                ),
             );
             return None;
         }
@@ -102,7 +104,9 @@ impl Ctx<'_> {
     }
 
     fn patterns(&mut self, file: usize, v: &[S<String>], field: &str) -> Vec<Regex> {
-        v.iter().filter_map(|p| self.pattern(file, p, field)).collect()
+        v.iter()
+            .filter_map(|p| self.pattern(file, p, field))
+            .collect()
     }
 
     fn actions(&mut self, file: usize, v: &[RawAction], field: &str) -> Vec<Action> {
@@ -158,7 +162,11 @@ macro_rules! head {
         let id_src = raw.id.get_ref().trim().to_string();
         let id_at = raw.id.span().start;
         if id_src.is_empty() {
-            $cx.report(file, id_at, "`id` is empty; give the entry a stable id such as `case.jinying`");
+            $cx.report(
+                file,
+                id_at,
+                "`id` is empty; give the entry a stable id such as `case.jinying`",
+            );
         } else if !id_src
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
@@ -169,7 +177,11 @@ macro_rules! head {
                 format!("id `{id_src}` may only use a-z, 0-9, `_`, `.` and `-`"),
             );
         }
-        let source = match raw.source.as_ref().map(|s| (s.get_ref().as_str(), s.span().start)) {
+        let source = match raw
+            .source
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span().start))
+        {
             None | Some(("handbook", _)) => Source::Handbook,
             Some(("drafted", _)) => Source::Drafted,
             Some(("external", _)) => Source::External,
@@ -200,7 +212,11 @@ macro_rules! head {
             keywords: $cx.opt_list(file, &raw.keywords, "keywords"),
             triggers: $cx.patterns(file, &raw.triggers, "triggers"),
             source,
-            related: raw.related.iter().map(|r| Id(r.get_ref().clone())).collect(),
+            related: raw
+                .related
+                .iter()
+                .map(|r| Id(r.get_ref().clone()))
+                .collect(),
             notes: $cx.opt_list(file, &raw.notes, "notes"),
             body: $body,
         };
@@ -348,7 +364,11 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             stage_en: cx.text(f, &r.stage_en, "stage_en"),
             goal: cx.text(f, &r.goal, "goal"),
             definition: cx.text(f, &r.definition, "definition"),
-            activities: r.activities.iter().map(|a| Id(a.get_ref().clone())).collect(),
+            activities: r
+                .activities
+                .iter()
+                .map(|a| Id(a.get_ref().clone()))
+                .collect(),
         });
         heads.push(head!(cx, refs, f, r, body));
     }
@@ -449,7 +469,11 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             after: cx.actions(f, &r.after, "after.name"),
             acceptance: cx.list(f, at, &r.acceptance, "acceptance"),
             roles: cx.opt_text(f, &r.roles, "roles"),
-            activities: r.activities.iter().map(|a| Id(a.get_ref().clone())).collect(),
+            activities: r
+                .activities
+                .iter()
+                .map(|a| Id(a.get_ref().clone()))
+                .collect(),
         });
         heads.push(head!(cx, refs, f, r, body));
     }
@@ -461,7 +485,9 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             cx.report(
                 f,
                 r.category.span().start,
-                format!("unknown category `{category}`; use `prospecting`, `approach` or `assessment`"),
+                format!(
+                    "unknown category `{category}`; use `prospecting`, `approach` or `assessment`"
+                ),
             );
         }
         let body = Body::Method(Method {
@@ -476,7 +502,11 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
     for (f, r) in &set.mans {
         let f = *f;
         let code = cx.text(f, &r.code, "code");
-        let (m, a, n) = (*r.money.get_ref(), *r.authority.get_ref(), *r.need.get_ref());
+        let (m, a, n) = (
+            *r.money.get_ref(),
+            *r.authority.get_ref(),
+            *r.need.get_ref(),
+        );
         let expect = format!(
             "{}+{}+{}",
             if m { 'M' } else { 'm' },
@@ -487,7 +517,9 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             cx.report(
                 f,
                 r.code.span().start,
-                format!("code `{code}` does not match money/authority/need; it should be `{expect}`"),
+                format!(
+                    "code `{code}` does not match money/authority/need; it should be `{expect}`"
+                ),
             );
         }
         let body = Body::Man(Man {
@@ -513,7 +545,10 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
     for (f, r) in &set.templates {
         let f = *f;
         if r.source.as_ref().map(|s| s.get_ref().as_str()) != Some("drafted") {
-            let at = r.source.as_ref().map_or(r.id.span().start, |s| s.span().start);
+            let at = r
+                .source
+                .as_ref()
+                .map_or(r.id.span().start, |s| s.span().start);
             cx.report(
                 f,
                 at,
@@ -573,7 +608,10 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
                 cx.report(
                     r.file,
                     r.at,
-                    format!("`{}` refers to `{}`, which no entry defines{hint}", r.field, r.target),
+                    format!(
+                        "`{}` refers to `{}`, which no entry defines{hint}",
+                        r.field, r.target
+                    ),
                 );
             }
             Some(k) => {
@@ -631,6 +669,67 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         words.push((word, w.freq.as_ref().map(|x| *x.get_ref())));
     }
 
+    let mut intents = Vec::new();
+    for (f, it) in &set.intents {
+        let mut kinds = Vec::new();
+        for k in &it.kinds {
+            match Kind::ALL.iter().find(|x| x.name() == k.get_ref().as_str()) {
+                Some(kind) => kinds.push(*kind),
+                None => cx.report(
+                    *f,
+                    k.span().start,
+                    format!(
+                        "unknown kind `{}`; use one of: {}",
+                        k.get_ref(),
+                        Kind::ALL
+                            .iter()
+                            .map(|k| k.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            }
+        }
+        if it.patterns.is_empty() {
+            let at = it.kinds.first().map_or(0, |k| k.span().start);
+            cx.report(*f, at, "`patterns` is empty; give at least one pattern");
+        }
+        let patterns = cx.patterns(*f, &it.patterns, "patterns");
+        intents.push(Intent { kinds, patterns });
+    }
+
+    let mut man_cues = Vec::new();
+    for (f, c) in &set.man_cues {
+        let dimension = match c.dimension.get_ref().as_str() {
+            "money" => Some(ManDimension::Money),
+            "authority" => Some(ManDimension::Authority),
+            "need" => Some(ManDimension::Need),
+            other => {
+                cx.report(
+                    *f,
+                    c.dimension.span().start,
+                    format!("unknown MAN dimension `{other}`; use `money`, `authority` or `need`"),
+                );
+                None
+            }
+        };
+        if c.patterns.is_empty() {
+            cx.report(
+                *f,
+                c.dimension.span().start,
+                "`patterns` is empty; give at least one pattern",
+            );
+        }
+        let patterns = cx.patterns(*f, &c.patterns, "patterns");
+        if let Some(dimension) = dimension {
+            man_cues.push(ManCue {
+                dimension,
+                present: *c.present.get_ref(),
+                patterns,
+            });
+        }
+    }
+
     let mut problems = cx.problems;
     if !problems.is_empty() {
         problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
@@ -638,7 +737,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         return Err(problems);
     }
     let entries = heads.into_iter().map(|h| h.entry).collect();
-    Ok(Knowledge::new(entries, synonyms, words))
+    Ok(Knowledge::new(entries, synonyms, words, intents, man_cues))
 }
 
 /// The known id closest to `target` by edit distance, if close enough.

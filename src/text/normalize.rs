@@ -29,10 +29,10 @@ pub struct ConverterError(String);
 impl Normalizer {
     /// Build the converters.
     pub fn new() -> Result<Self, ConverterError> {
-        let t2s = OpenCC::from_config(BuiltinConfig::T2s)
-            .map_err(|e| ConverterError(e.to_string()))?;
-        let tw2sp = OpenCC::from_config(BuiltinConfig::Tw2sp)
-            .map_err(|e| ConverterError(e.to_string()))?;
+        let t2s =
+            OpenCC::from_config(BuiltinConfig::T2s).map_err(|e| ConverterError(e.to_string()))?;
+        let tw2sp =
+            OpenCC::from_config(BuiltinConfig::Tw2sp).map_err(|e| ConverterError(e.to_string()))?;
         Ok(Normalizer { t2s, tw2sp })
     }
 
@@ -88,7 +88,8 @@ fn finish(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = true;
     for c in s.chars() {
-        let keep = c.is_alphanumeric() || matches!(c, '+' | '&' | '-' | '_' | '.' | '#' | '%' | '/');
+        let keep =
+            c.is_alphanumeric() || matches!(c, '+' | '&' | '-' | '_' | '.' | '#' | '%' | '/');
         if keep {
             out.push(c);
             space = false;
@@ -121,7 +122,10 @@ mod tests {
     #[test]
     fn converts_traditional_and_taiwan_vocabulary_only_when_traditional() {
         let n = Normalizer::new().unwrap();
-        assert_eq!(n.normalize("客戶說要回去跟老闆商量"), "客户说要回去跟老板商量");
+        assert_eq!(
+            n.normalize("客戶說要回去跟老闆商量"),
+            "客户说要回去跟老板商量"
+        );
         assert_eq!(n.normalize("這套軟體"), "这套软件");
         // Simplified input is never rewritten by the Taiwan phrase table.
         assert_eq!(n.normalize("小程序在宁波"), "小程序在宁波");

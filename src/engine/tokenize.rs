@@ -1,0 +1,400 @@
+//! Turning normalized text into index terms: jieba segmentation with the
+//! knowledge's domain dictionary, English stemming, synonym folding,
+//! character bigrams as a weak fallback, and pinyin recovery of homophone
+//! typos (价隔 → 价格).
+
+use std::collections::{HashMap, HashSet};
+
+use jieba_rs::Jieba;
+use pinyin::ToPinyin;
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Prefix that keeps bigram terms apart from word terms.
+const BIGRAM: char = '\u{1}';
+
+/// Weight of a bigram term relative to a word term.
+pub const BIGRAM_WEIGHT: f32 = 0.3;
+/// Weight of a term recovered from a homophone typo.
+pub const PINYIN_WEIGHT: f32 = 0.7;
+
+/// Words that carry no meaning for retrieval.
+const STOP_ZH: &[&str] = &[
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "啊",
+    "吧",
+    "呀",
+    "嘛",
+    "哦",
+    "么",
+    "我",
+    "你",
+    "他",
+    "她",
+    "它",
+    "我们",
+    "你们",
+    "他们",
+    "是",
+    "在",
+    "有",
+    "和",
+    "与",
+    "就",
+    "都",
+    "也",
+    "还",
+    "又",
+    "这",
+    "那",
+    "这个",
+    "那个",
+    "一个",
+    "个",
+    "要",
+    "会",
+    "能",
+    "可以",
+    "怎么",
+    "怎么办",
+    "什么",
+    "啥",
+    "如何",
+    "哪",
+    "哪些",
+    "哪个",
+    "给",
+    "让",
+    "把",
+    "被",
+    "对",
+    "说",
+    "跟",
+    "请",
+    "一下",
+    "下",
+    "没",
+    "不",
+    "很",
+    "太",
+    "再",
+    "吗",
+    "呗",
+    "咋",
+    "咋办",
+    "该",
+    "应该",
+    "需要",
+    "现在",
+    "今天",
+    "一",
+    "用",
+    "做",
+    "干",
+    "干嘛",
+    "上",
+    "中",
+    "里",
+    "时候",
+    "时",
+    "后",
+    "前",
+    "之",
+    "为",
+    "以",
+    "及",
+    "或",
+    "等",
+];
+
+const STOP_EN: &[&str] = &[
+    "a", "an", "the", "is", "are", "was", "were", "be", "to", "of", "in", "on", "for", "and", "or",
+    "i", "me", "my", "you", "your", "we", "our", "he", "she", "it", "they", "them", "do", "does",
+    "did", "how", "what", "which", "when", "who", "why", "can", "could", "should", "would", "will",
+    "with", "this", "that", "there", "here", "at", "by", "from", "about", "as", "if", "so", "just",
+    "get", "got", "have", "has", "any", "some", "please", "tell", "give", "show", "want", "need",
+    "now", "today", "s", "t", "don", "it's", "i'm",
+];
+
+/// One query or document term with its weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub text: String,
+    pub weight: f32,
+}
+
+/// Segmenter plus language data; built once per engine.
+pub struct Tokenizer {
+    jieba: Jieba,
+    stemmer: Stemmer,
+    /// Single-token synonym → canonical.
+    synonyms: HashMap<String, String>,
+    /// Multi-token synonym phrases (containing a space) → canonical.
+    phrases: Vec<(String, String)>,
+    stop: HashSet<&'static str>,
+    /// Pinyin key → vocabulary words with that reading.
+    pinyin: HashMap<String, Vec<String>>,
+    vocabulary: HashSet<String>,
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokenizer")
+            .field("synonyms", &self.synonyms.len())
+            .field("vocabulary", &self.vocabulary.len())
+            .finish()
+    }
+}
+
+/// Whether a character is a CJK ideograph.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+}
+
+impl Tokenizer {
+    /// A tokenizer with jieba's default dictionary plus `words` (the domain
+    /// dictionary) and the synonym groups. Synonym words are folded to the
+    /// first word of their group.
+    pub fn new<'a>(
+        words: impl IntoIterator<Item = (&'a str, Option<u32>)>,
+        synonyms: &[Vec<String>],
+    ) -> Self {
+        let mut jieba = Jieba::new();
+        for (w, freq) in words {
+            jieba.add_word(w, freq.map(|f| f as usize), None);
+        }
+        let stemmer = Stemmer::create(Algorithm::English);
+        let mut single = HashMap::new();
+        let mut phrases = Vec::new();
+        for group in synonyms {
+            let Some(canon) = group.first() else { continue };
+            let canon_key = canonical_key(&stemmer, canon);
+            for w in group {
+                let w = w.trim().to_lowercase();
+                if w.is_empty() {
+                    continue;
+                }
+                if w.contains(' ') {
+                    phrases.push((w, canon_key.clone()));
+                } else {
+                    if w.chars().any(is_cjk) {
+                        jieba.add_word(&w, None, None);
+                    }
+                    let key = if w.is_ascii() {
+                        stemmer.stem(&w).into_owned()
+                    } else {
+                        w.clone()
+                    };
+                    single.entry(key).or_insert_with(|| canon_key.clone());
+                }
+            }
+        }
+        Tokenizer {
+            jieba,
+            stemmer,
+            synonyms: single,
+            phrases,
+            stop: STOP_ZH.iter().chain(STOP_EN).copied().collect(),
+            pinyin: HashMap::new(),
+            vocabulary: HashSet::new(),
+        }
+    }
+
+    /// Add a word to the segmentation dictionary (titles, keywords).
+    pub fn add_word(&mut self, word: &str) {
+        if word.chars().any(is_cjk) && !word.contains(' ') {
+            self.jieba.add_word(word, None, None);
+        }
+    }
+
+    /// Record the index vocabulary so typos can be mapped onto it.
+    pub fn set_vocabulary(&mut self, terms: impl IntoIterator<Item = String>) {
+        self.pinyin.clear();
+        self.vocabulary.clear();
+        for t in terms {
+            let n = t.chars().count();
+            if (2..=4).contains(&n) && t.chars().all(is_cjk) {
+                if let Some(key) = pinyin_key(&t) {
+                    self.pinyin.entry(key).or_default().push(t.clone());
+                }
+            }
+            self.vocabulary.insert(t);
+        }
+    }
+
+    /// Word terms of normalized text (no bigrams), stop words dropped,
+    /// synonyms folded. Used for documents and queries alike.
+    pub fn words(&self, normalized: &str, out: &mut Vec<String>) {
+        for chunk in normalized.split(' ') {
+            if chunk.is_empty() {
+                continue;
+            }
+            if chunk.is_ascii() {
+                self.push_word(chunk, out);
+                continue;
+            }
+            for tok in self.jieba.cut(chunk, true) {
+                let w = tok.word;
+                if w.is_ascii() {
+                    // jieba splits "nc太慢" into "nc", "太慢"; english runs
+                    // may still contain '+' or '.'.
+                    for part in w.split(|c: char| !c.is_ascii_alphanumeric() && c != '+') {
+                        self.push_word(part, out);
+                    }
+                } else {
+                    self.push_word(w, out);
+                }
+            }
+        }
+        for (phrase, canon) in &self.phrases {
+            if normalized.contains(phrase.as_str()) {
+                out.push(canon.clone());
+            }
+        }
+    }
+
+    fn push_word(&self, w: &str, out: &mut Vec<String>) {
+        if w.is_empty() || self.stop.contains(w) {
+            return;
+        }
+        if !w.chars().any(char::is_alphanumeric) {
+            return;
+        }
+        let key = if w.is_ascii() {
+            self.stemmer.stem(w).into_owned()
+        } else {
+            w.to_string()
+        };
+        match self.synonyms.get(&key) {
+            Some(c) => out.push(c.clone()),
+            None => out.push(key),
+        }
+    }
+
+    /// Character bigrams of every CJK run.
+    pub fn bigrams(&self, normalized: &str, out: &mut Vec<String>) {
+        let mut prev: Option<char> = None;
+        for c in normalized.chars() {
+            if is_cjk(c) {
+                if let Some(p) = prev {
+                    let mut s = String::with_capacity(8);
+                    s.push(BIGRAM);
+                    s.push(p);
+                    s.push(c);
+                    out.push(s);
+                }
+                prev = Some(c);
+            } else {
+                prev = None;
+            }
+        }
+    }
+
+    /// Vocabulary words that sound like a window of the text but are not
+    /// in it: the likely intended words of homophone typos. A candidate
+    /// must share a character with the window, so clean text is left alone.
+    pub fn homophones(&self, normalized: &str, out: &mut Vec<String>) {
+        if self.pinyin.is_empty() {
+            return;
+        }
+        for run in normalized
+            .split(|c: char| !is_cjk(c))
+            .filter(|r| r.chars().count() >= 2)
+        {
+            let chars: Vec<char> = run.chars().collect();
+            for len in 2..=4.min(chars.len()) {
+                for start in 0..=chars.len() - len {
+                    let window: String = chars[start..start + len].iter().collect();
+                    if self.vocabulary.contains(&window) {
+                        continue;
+                    }
+                    let Some(key) = pinyin_key(&window) else {
+                        continue;
+                    };
+                    if let Some(cands) = self.pinyin.get(&key) {
+                        for cand in cands {
+                            let shares = cand.chars().zip(window.chars()).any(|(a, b)| a == b);
+                            if shares {
+                                out.push(cand.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a term is in the index vocabulary.
+    pub fn known(&self, term: &str) -> bool {
+        self.vocabulary.contains(term)
+    }
+}
+
+fn canonical_key(stemmer: &Stemmer, w: &str) -> String {
+    let w = w.trim().to_lowercase();
+    if w.is_ascii() && !w.contains(' ') {
+        stemmer.stem(&w).into_owned()
+    } else {
+        w
+    }
+}
+
+/// Toneless pinyin of a CJK string, or `None` if a character has none.
+fn pinyin_key(s: &str) -> Option<String> {
+    let mut key = String::new();
+    for c in s.chars() {
+        let p = c.to_pinyin()?;
+        key.push_str(p.plain());
+        key.push(' ');
+    }
+    Some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tok() -> Tokenizer {
+        let syn = vec![
+            vec!["拜访".to_string(), "访问".to_string()],
+            vec!["价格".to_string(), "price".to_string(), "价钱".to_string()],
+            vec!["决策人".to_string(), "decision maker".to_string()],
+        ];
+        Tokenizer::new([("审批流", None), ("签单率", None)], &syn)
+    }
+
+    #[test]
+    fn keeps_domain_words_whole_and_folds_synonyms() {
+        let t = tok();
+        let mut v = Vec::new();
+        t.words("审批流 签单率 访问 price decision maker", &mut v);
+        assert!(v.contains(&"审批流".to_string()), "{v:?}");
+        assert!(v.contains(&"签单率".to_string()), "{v:?}");
+        assert!(v.contains(&"拜访".to_string()), "{v:?}");
+        assert!(v.contains(&"价格".to_string()), "{v:?}");
+        assert!(v.contains(&"决策人".to_string()), "{v:?}");
+    }
+
+    #[test]
+    fn stems_english_and_drops_stop_words() {
+        let t = tok();
+        let mut v = Vec::new();
+        t.words("how do i handle objections", &mut v);
+        assert_eq!(v, vec!["handl".to_string(), "object".to_string()]);
+    }
+
+    #[test]
+    fn recovers_homophone_typos_without_touching_clean_text() {
+        let mut t = tok();
+        t.set_vocabulary(["价格".to_string(), "案例".to_string()]);
+        let mut v = Vec::new();
+        t.homophones("价隔太高 有按例吗", &mut v);
+        assert!(v.contains(&"价格".to_string()), "{v:?}");
+        assert!(v.contains(&"案例".to_string()), "{v:?}");
+        let mut clean = Vec::new();
+        t.homophones("价格太高 有案例吗", &mut clean);
+        assert!(clean.is_empty(), "{clean:?}");
+    }
+}

@@ -1,0 +1,259 @@
+//! The answer engine through its public interface: answer quality on a
+//! labelled query set, honest fallbacks, hostile input, reply language and
+//! provenance.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use ussbot::engine::Engine;
+use ussbot::reply::Reply;
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let k =
+            ussbot::knowledge::load_dir(Path::new("knowledge")).unwrap_or_else(|e| panic!("{e}"));
+        Engine::new(Arc::new(k)).expect("engine")
+    })
+}
+
+fn ask(text: &str) -> Reply {
+    engine().answer(text)
+}
+
+fn top(text: &str) -> String {
+    ask(text)
+        .items
+        .first()
+        .map(|i| i.id.clone())
+        .unwrap_or_default()
+}
+
+#[derive(serde::Deserialize)]
+struct Labelled {
+    query: Vec<Query>,
+}
+
+#[derive(serde::Deserialize)]
+struct Query {
+    text: String,
+    expect: Vec<String>,
+}
+
+#[test]
+fn labelled_queries_top1_at_least_90_and_top3_at_least_97_percent() {
+    let text = std::fs::read_to_string("tests/data/queries.toml").expect("queries.toml");
+    let set: Labelled = toml::from_str(&text).expect("queries.toml parses");
+    assert!(set.query.len() >= 120, "at least 120 labelled queries");
+    let (mut top1, mut top3) = (0usize, 0usize);
+    let mut misses = Vec::new();
+    for q in &set.query {
+        let reply = ask(&q.text);
+        let ids: Vec<&str> = reply.items.iter().map(|i| i.id.as_str()).collect();
+        let hit = |id: &&str| q.expect.iter().any(|e| e == id);
+        if ids.first().is_some_and(hit) {
+            top1 += 1;
+        } else {
+            misses.push(format!(
+                "{} -> {:?} (want {:?})",
+                q.text,
+                &ids[..ids.len().min(3)],
+                q.expect
+            ));
+        }
+        if ids.iter().take(3).any(hit) {
+            top3 += 1;
+        }
+    }
+    let n = set.query.len() as f64;
+    let (p1, p3) = (top1 as f64 / n * 100.0, top3 as f64 / n * 100.0);
+    println!(
+        "labelled queries: {} | top-1 {p1:.1}% | top-3 {p3:.1}%",
+        set.query.len()
+    );
+    for m in &misses {
+        println!("  miss: {m}");
+    }
+    assert!(p1 >= 90.0, "top-1 {p1:.1}% < 90%");
+    assert!(p3 >= 97.0, "top-3 {p3:.1}% < 97%");
+}
+
+#[test]
+fn out_of_scope_messages_get_the_honest_fallback() {
+    let text = std::fs::read_to_string("tests/data/out_of_scope.txt").expect("out_of_scope.txt");
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let r = ask(line);
+        assert_eq!(
+            r.kind,
+            "none",
+            "{line:?} answered with {:?}",
+            r.items.first()
+        );
+        assert!(r.items.is_empty(), "{line:?}");
+        assert!(
+            r.text().contains("/help"),
+            "{line:?}: the fallback suggests what to ask"
+        );
+    }
+}
+
+#[test]
+fn hostile_input_never_panics_and_gets_a_reply() {
+    let long = "太贵".repeat(50_000);
+    let inputs = [
+        "",
+        "   ",
+        "\u{0}\u{1}\u{7}\u{1b}[31m",
+        "😀😀😀",
+        "\u{200b}\u{200b}",
+        "\u{FFFD}\u{FFFD}",
+        long.as_str(),
+        "/",
+        "/case",
+        "//////",
+        "((((((",
+        "M+a+N+x+y",
+    ];
+    for input in inputs {
+        let r = ask(input);
+        assert!(!r.text().is_empty(), "{input:?} got an empty reply");
+    }
+    // 100,000 characters of an objection still get the objection answer.
+    assert_eq!(ask(&long).kind, "objection");
+}
+
+#[test]
+fn the_three_examples_route_to_the_right_kind() {
+    assert_eq!(ask("客户说太贵了").kind, "objection");
+    assert_eq!(ask("有没有连锁餐饮的案例").kind, "case");
+    assert_eq!(top("有没有连锁餐饮的案例"), "case.kfc");
+    assert_eq!(ask("怎么让他今天签").kind, "closing");
+    assert_eq!(ask("how do I close today").kind, "closing");
+}
+
+#[test]
+fn a_closing_answer_gives_when_to_use_the_words_to_say_and_alternatives() {
+    let r = ask("我想把最后一个顾虑变成签约条件，怎么说");
+    assert_eq!(r.items[0].id, "closing.last_obstacle");
+    let t = r.text();
+    assert!(t.contains("最后障碍法"), "{t}");
+    assert!(t.contains("何时使用"), "{t}");
+    assert!(
+        t.contains("这个问题如果用友解决了"),
+        "the example phrase: {t}"
+    );
+    assert!(t.contains("也可以看看"), "alternatives by name: {t}");
+}
+
+#[test]
+fn an_objection_answer_names_timing_and_the_six_steps() {
+    let r = ask("客户说你们NC太慢了，我现在怎么回？");
+    assert_eq!(r.items[0].id, "objection.compensate");
+    let t = r.text();
+    assert!(t.contains("补偿法"), "{t}");
+    assert!(t.contains("暂停 → 询问异议原因"), "{t}");
+    assert!(t.contains("安全"), "the compensating benefit: {t}");
+}
+
+#[test]
+fn a_case_shows_pain_then_what_was_provided_then_results() {
+    let t = ask("/case 老板常年在国外").text();
+    let pain = t.find("痛点").expect("pain");
+    let provided = t.find("我们提供了").expect("provided");
+    let result = t.find("结果").expect("results");
+    assert!(pain < provided && provided < result, "{t}");
+    assert!(t.contains("金鹰"), "{t}");
+}
+
+#[test]
+fn english_questions_get_english_headings_with_the_chinese_terms() {
+    let r = ask("Which closing line is \"if Yonyou solves this, can we sign?\"");
+    assert_eq!(r.items[0].id, "closing.last_obstacle");
+    let t = r.text();
+    assert!(t.contains("When to use"), "{t}");
+    assert!(t.contains("最后障碍法"), "Chinese term kept: {t}");
+    let zh = ask("最后障碍法怎么用").text();
+    assert!(
+        zh.contains("何时使用") && !zh.contains("When to use"),
+        "{zh}"
+    );
+}
+
+#[test]
+fn traditional_chinese_and_typos_find_the_same_answers() {
+    assert_eq!(top("客戶說要再降五個點"), "objection.counter_question");
+    assert_eq!(top("有没有连锁餐饮的按例"), "case.kfc");
+}
+
+#[test]
+fn drafted_content_says_it_is_not_from_the_handbook() {
+    let r = ask("帮我起草第三封跟进信");
+    let t = r.text();
+    assert!(
+        r.items
+            .iter()
+            .take(2)
+            .any(|i| i.id == "template.followup3" || i.id == "gap.followup_templates"),
+        "{:?}",
+        r.items
+    );
+    assert!(
+        t.contains("不是手册原文") || t.contains("手册里没有"),
+        "{t}"
+    );
+    let drafted = ask("/help 跟进信模板");
+    assert!(!drafted.text().is_empty());
+}
+
+#[test]
+fn missing_figures_are_reported_as_missing_not_invented() {
+    let r = ask("快刀要求最低几折");
+    assert_eq!(r.kind, "missing", "{}", r.text());
+    assert!(r.text().contains("手册里没有"), "{}", r.text());
+}
+
+#[test]
+fn commands_list_restrict_and_explain() {
+    let r = ask("/close");
+    assert_eq!(r.kind, "closing");
+    for m in [
+        "直接法",
+        "订单法",
+        "假设法",
+        "选择法",
+        "利害分析法",
+        "最后障碍法",
+        "警戒法",
+        "排除法",
+        "哀兵法",
+    ] {
+        assert!(r.text().contains(m), "/close lists {m}");
+    }
+    assert_eq!(ask("/man M+a+N").items[0].id, "man.yes-no-yes");
+    assert_eq!(ask("/case 制造 交货").items[0].id, "case.jieshitong");
+    let unknown = ask("/weather 北京");
+    assert_eq!(unknown.kind, "error");
+    assert!(unknown.error);
+    assert!(unknown.text().contains("/weather"), "{}", unknown.text());
+    let help = ask("/help");
+    assert_eq!(help.kind, "help");
+    assert!(help.text().contains("/visit"), "{}", help.text());
+}
+
+#[test]
+fn json_has_kind_text_and_ranked_items() {
+    let r = ask("客户说太贵了");
+    let j = r.to_json();
+    assert_eq!(j["kind"], "objection");
+    assert_eq!(j["text"], r.text());
+    let items = j["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    for key in ["id", "kind", "title", "title_zh", "score"] {
+        assert!(items[0].get(key).is_some(), "item has {key}");
+    }
+    let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+}

@@ -1,0 +1,181 @@
+//! The knowledge base: the shipped files validate with the handbook's
+//! counts, and each kind of bad file is reported as `path:line:col: …`.
+
+use std::path::Path;
+
+use ussbot::knowledge::{self, Body, Kind, Source};
+
+fn problems(dir: &str) -> Vec<String> {
+    match knowledge::load_dir(Path::new(dir)) {
+        Ok(_) => panic!("{dir} should not validate"),
+        Err(e) => e.problems.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+#[test]
+fn shipped_knowledge_validates_with_the_handbooks_counts() {
+    let k = knowledge::load_dir(Path::new("knowledge")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(k.count(Kind::Case), 4, "reference cases");
+    assert_eq!(k.count(Kind::Closing), 9, "closing methods");
+    assert_eq!(k.count(Kind::Objection), 4, "objection methods");
+    assert_eq!(k.count(Kind::Skill), 7, "selling skills");
+    assert_eq!(k.count(Kind::Step), 5, "core steps");
+    assert_eq!(k.count(Kind::Activity), 15, "key activities");
+    assert_eq!(k.count(Kind::Mode), 3, "modes");
+    assert_eq!(k.count(Kind::SellingPoint), 2, "selling points");
+    assert_eq!(k.count(Kind::Visit), 8, "numbered visits (Q1-Q3, G1-G5)");
+    assert_eq!(k.count(Kind::Man), 8, "MAN combinations");
+}
+
+#[test]
+fn every_entry_has_english_title_summary_and_keywords() {
+    let k = knowledge::load_dir(Path::new("knowledge")).unwrap_or_else(|e| panic!("{e}"));
+    for e in k.entries() {
+        assert!(
+            e.title.is_ascii() || e.title.chars().any(|c| c.is_ascii_alphabetic()),
+            "{}: English title",
+            e.id
+        );
+        assert!(
+            e.summary.chars().any(|c| c.is_ascii_alphabetic()),
+            "{}: English summary",
+            e.id
+        );
+        assert!(
+            e.keywords
+                .iter()
+                .any(|w| w.chars().any(|c| c.is_ascii_alphabetic())),
+            "{}: English keywords",
+            e.id
+        );
+    }
+}
+
+#[test]
+fn case_four_keeps_the_sources_contradiction_visible() {
+    let k = knowledge::load_dir(Path::new("knowledge")).unwrap();
+    let e = k.get("case.jieshitong").expect("case.jieshitong");
+    let Body::Case(c) = &e.body else {
+        panic!("not a case")
+    };
+    let names: Vec<&str> = c.contacts.iter().map(|p| p.name.as_str()).collect();
+    assert!(names.iter().any(|n| n.contains('孙')), "{names:?}");
+    assert!(names.iter().any(|n| n.contains('陈')), "{names:?}");
+    assert!(
+        e.notes.iter().any(|n| n.contains('孙') && n.contains('陈')),
+        "{:?}",
+        e.notes
+    );
+}
+
+#[test]
+fn content_not_from_the_handbook_is_marked() {
+    let k = knowledge::load_dir(Path::new("knowledge")).unwrap();
+    for e in k.of_kind(Kind::Template) {
+        assert_eq!(e.source, Source::Drafted, "{}", e.id);
+    }
+    let external = k
+        .of_kind(Kind::Man)
+        .filter(|e| e.source == Source::External)
+        .count();
+    assert_eq!(external, 4, "the four MAN combinations the handbook lacks");
+    for id in [
+        "template.followup1",
+        "template.visit_checklist",
+        "template.opportunity_form",
+    ] {
+        assert!(k.get(id).is_some(), "{id} drafted");
+    }
+}
+
+#[test]
+fn syntax_error_is_reported_with_its_position() {
+    assert_eq!(
+        problems("tests/fixtures/syntax"),
+        vec!["tests/fixtures/syntax/closing.toml:4:16: TOML syntax error: invalid basic string, expected `\"`"]
+    );
+}
+
+#[test]
+fn unknown_field_is_reported_at_the_key() {
+    assert_eq!(
+        problems("tests/fixtures/unknown_field"),
+        vec!["tests/fixtures/unknown_field/closing.toml:9:1: in [[closing]]: unknown field `phrse`, expected one of `id`, `title`, `title_zh`, `summary`, `summary_zh`, `keywords`, `triggers`, `source`, `related`, `notes`, `definition`, `when_to_use`, `phrase`; remove it or fix its spelling"]
+    );
+}
+
+#[test]
+fn missing_field_is_reported_at_the_entry() {
+    assert_eq!(
+        problems("tests/fixtures/missing_field"),
+        vec!["tests/fixtures/missing_field/closing.toml:1:1: in [[closing]]: missing field `when_to_use`; add it to this entry"]
+    );
+}
+
+#[test]
+fn duplicate_id_names_both_places() {
+    assert_eq!(
+        problems("tests/fixtures/duplicate_id"),
+        vec!["tests/fixtures/duplicate_id/b.toml:11:6: duplicate id `closing.direct`, first defined at tests/fixtures/duplicate_id/a.toml:2:6; ids must be unique across all files"]
+    );
+}
+
+#[test]
+fn dangling_reference_suggests_the_closest_id() {
+    assert_eq!(
+        problems("tests/fixtures/bad_reference"),
+        vec!["tests/fixtures/bad_reference/closing.toml:6:12: `related` refers to `closing.ordr`, which no entry defines; did you mean `closing.order`?"]
+    );
+}
+
+#[test]
+fn invalid_trigger_pattern_is_reported_at_the_pattern() {
+    assert_eq!(
+        problems("tests/fixtures/bad_pattern"),
+        vec!["tests/fixtures/bad_pattern/closing.toml:6:24: invalid pattern in `triggers`: error: unclosed group; see the regex crate's syntax (no look-around)"]
+    );
+}
+
+#[test]
+fn empty_required_text_is_reported() {
+    assert_eq!(
+        problems("tests/fixtures/empty_text"),
+        vec!["tests/fixtures/empty_text/closing.toml:7:15: `when_to_use` is empty; write the text or remove the entry"]
+    );
+}
+
+#[test]
+fn every_problem_in_every_file_is_reported_at_once() {
+    let p = problems("tests/fixtures/many");
+    assert_eq!(p.len(), 4, "{p:#?}");
+    assert!(
+        p[0].starts_with("tests/fixtures/many/a.toml:9:1: in [[closing]]: unknown field `phrse`"),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("tests/fixtures/many/b.toml:6:13: invalid pattern")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("tests/fixtures/many/b.toml:7:15: `when_to_use` is empty")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("tests/fixtures/many/b.toml:14:3: unknown table `widget`")),
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn a_missing_directory_is_a_clear_error() {
+    let p = problems("tests/fixtures/does-not-exist");
+    assert_eq!(p.len(), 1);
+    assert!(
+        p[0].contains("cannot read the knowledge directory"),
+        "{}",
+        p[0]
+    );
+}
