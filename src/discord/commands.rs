@@ -403,10 +403,14 @@ pub fn to_text(p: &Parts) -> Result<Invocation, CommandError> {
         ("ask", None) => answer(p.need("question")?.to_string()),
         (name, None) if KNOWLEDGE_COMMANDS.iter().any(|c| c.0 == name) => answer(with_query(name)),
         ("mode" | "man", Some("about")) => answer(with_query(&p.name)),
-        ("mode", Some("set")) => deal(format!("/mode {} {}", p.need("customer")?, p.need("mode")?)),
+        ("mode", Some("set")) => deal(format!(
+            "/mode {} {}",
+            customer(p.need("customer")?),
+            p.need("mode")?
+        )),
         ("man", Some("set")) => deal(format!(
             "/man {} money={} authority={} need={}",
-            p.need("customer")?,
+            customer(p.need("customer")?),
             p.need("money")?,
             p.need("authority")?,
             p.need("need")?
@@ -414,19 +418,34 @@ pub fn to_text(p: &Parts) -> Result<Invocation, CommandError> {
         ("help", None) => answer("/help".to_string()),
         ("visit", None) => deal(format!(
             "/visit {} {}",
-            p.need("customer")?,
+            customer(p.need("customer")?),
             p.need("notes")?
         )),
-        ("deal", None) => deal(format!("/deal {}", p.need("customer")?)),
+        ("deal", None) => deal(format!("/deal {}", customer(p.need("customer")?))),
         ("deals", None) => deal("/deals".to_string()),
         ("undo", None) => deal("/undo".to_string()),
-        ("won", None) => deal(format!("/won {}", p.need("customer")?)),
+        ("won", None) => deal(format!("/won {}", customer(p.need("customer")?))),
         ("lost", None) => deal(format!(
             "/lost {} {}",
-            p.need("customer")?,
+            customer(p.need("customer")?),
             p.need("reason")?
         )),
         _ => Err(CommandError::Unknown(p.path())),
+    }
+}
+
+/// A customer name as the first argument of a text command: quoted when
+/// it holds a space or a separator, so the deal parser reads it whole.
+fn customer(name: &str) -> String {
+    let plain = !name
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, ',' | '，' | ':' | '：' | '"' | '“' | '「'));
+    if plain {
+        name.to_string()
+    } else if !name.contains('"') {
+        format!("\"{name}\"")
+    } else {
+        format!("「{name}」")
     }
 }
 
@@ -573,6 +592,11 @@ mod tests {
                 true,
             ),
             (parts("deals", None, &[]), "/deals", true),
+            (
+                parts("deal", None, &[("customer", "Golden Eagle, Ltd")]),
+                "/deal \"Golden Eagle, Ltd\"",
+                true,
+            ),
             (parts("undo", None, &[]), "/undo", true),
             (
                 parts("won", None, &[("customer", "金鹰")]),
