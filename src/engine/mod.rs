@@ -38,6 +38,8 @@ const MIN_SCORE: f32 = 4.0;
 const MIN_COVERAGE: f32 = 0.3;
 /// Longest query considered, in characters.
 const MAX_QUERY_CHARS: usize = 500;
+/// Candidates kept after scoring, before the coverage check.
+const MAX_CANDIDATES: usize = 32;
 /// Results kept in a reply's item list.
 const MAX_ITEMS: usize = 5;
 
@@ -144,7 +146,7 @@ impl Engine {
             docs.push(doc);
         }
         let index = Index::build(docs);
-        tokenizer.set_vocabulary(index.terms().filter(|t| !t.starts_with('\u{1}')).cloned());
+        tokenizer.set_vocabulary(index.terms().filter(|t| !tokenize::is_bigram(t)).cloned());
 
         let mut patterns = Vec::new();
         let mut trigger_entry = Vec::new();
@@ -257,52 +259,42 @@ impl Engine {
     }
 
     /// Rank entries for a query, best first, optionally only of `kinds`.
-    /// Entries whose text barely matches are dropped.
+    /// At most [`MAX_CANDIDATES`] entries are returned.
     pub fn rank(&self, query: &str, kinds: Option<&[Kind]>) -> Vec<Hit> {
         let query = cut_chars(query, MAX_QUERY_CHARS);
         let normalized = self.normalizer.normalize(query);
         if normalized.is_empty() {
             return Vec::new();
         }
+        let entries = self.knowledge.entries();
         let terms = self.query_terms(&normalized);
-        let total: f32 = terms
-            .iter()
-            .filter(|(t, _)| !t.starts_with('\u{1}'))
-            .map(|(t, w)| w * self.term_weight(t))
-            .sum();
 
-        let mut scores: HashMap<usize, (f32, bool)> = HashMap::new();
+        // Kinds an intent cue asks for get a multiplier while scoring.
+        let mut wanted: Vec<Kind> = Vec::new();
+        for i in self.intents.matches(&normalized).into_iter() {
+            wanted.extend(self.intent_kinds[i].iter().copied());
+        }
+        let allowed = |doc: usize| kinds.is_none_or(|k| k.contains(&entries[doc].kind()));
+
+        let mut hits: Vec<Hit> = Vec::new();
         self.index.score(&terms, |doc, s| {
-            scores.insert(doc as usize, (s, false));
+            let doc = doc as usize;
+            if allowed(doc) {
+                let boost = if wanted.contains(&entries[doc].kind()) {
+                    INTENT_BOOST
+                } else {
+                    1.0
+                };
+                hits.push(Hit {
+                    entry: doc,
+                    score: s * boost,
+                    triggered: false,
+                });
+            }
         });
-        // Coverage: the share of the query's word weight each entry matches.
-        let mut coverage_ok: HashMap<usize, bool> = HashMap::new();
-        for (&doc, _) in scores.iter() {
-            let matched: f32 = terms
-                .iter()
-                .filter(|(t, _)| !t.starts_with('\u{1}') && self.index.contains(doc as u32, t))
-                .map(|(t, w)| w * self.term_weight(t))
-                .sum();
-            coverage_ok.insert(doc, total > 0.0 && matched / total >= MIN_COVERAGE);
-        }
-        for (doc, (s, _)) in scores.iter_mut() {
-            if !coverage_ok.get(doc).copied().unwrap_or(false) {
-                *s *= 0.5;
-            }
-        }
-        let wanted: Vec<Kind> = self
-            .intents
-            .matches(&normalized)
-            .into_iter()
-            .flat_map(|i| self.intent_kinds[i].iter().copied())
-            .collect();
-        if !wanted.is_empty() {
-            for (doc, (s, _)) in scores.iter_mut() {
-                if wanted.contains(&self.knowledge.entries()[*doc].kind()) {
-                    *s *= INTENT_BOOST;
-                }
-            }
-        }
+
+        // Pattern evidence: triggers, MAN cues, an exact MAN code.
+        let mut extra: Vec<(usize, f32, f32)> = Vec::new(); // (entry, add, multiply)
         let mut fired: Vec<usize> = self
             .triggers
             .matches(&normalized)
@@ -310,64 +302,82 @@ impl Engine {
             .map(|i| self.trigger_entry[i])
             .collect();
         fired.dedup();
-        for e in fired {
-            let slot = scores.entry(e).or_insert((0.0, false));
-            if !slot.1 {
-                slot.0 += TRIGGER_BOOST;
-                slot.1 = true;
-            }
-        }
-        // What the message says about money, authority and need: with two or
-        // more dimensions known, the MAN combination that fits them wins.
+        extra.extend(fired.into_iter().map(|e| (e, TRIGGER_BOOST, 1.0)));
+        // With two or more MAN dimensions stated, the combination that fits
+        // them wins and the ones the message contradicts drop.
         let signals = self.knowledge.man_signals(&normalized);
         let known = signals.iter().filter(|s| s.is_some()).count();
         if known >= 2 {
-            for (i, e) in self.knowledge.entries().iter().enumerate() {
+            for (i, e) in entries.iter().enumerate() {
                 if let Body::Man(m) = &e.body {
                     let dims = [m.money, m.authority, m.need];
                     let fits = signals
                         .iter()
                         .zip(dims)
                         .all(|(s, d)| s.is_none_or(|v| v == d));
-                    let slot = scores.entry(i).or_insert((0.0, false));
-                    if fits {
-                        slot.0 += MAN_BOOST * known as f32;
-                        slot.1 = true;
+                    extra.push(if fits {
+                        (i, MAN_BOOST * known as f32, 1.0)
                     } else {
-                        // A combination the message contradicts.
-                        slot.0 *= 0.3;
-                    }
+                        (i, 0.0, 0.3)
+                    });
                 }
             }
         }
         if let Some(code) = self.man_code.captures(query) {
             let code = format!("{}+{}+{}", &code[1], &code[2], &code[3]);
-            for (i, e) in self.knowledge.entries().iter().enumerate() {
-                if let Body::Man(m) = &e.body {
-                    if m.code == code {
-                        let slot = scores.entry(i).or_insert((0.0, false));
-                        slot.0 += CODE_BOOST;
-                        slot.1 = true;
-                    }
+            for (i, e) in entries.iter().enumerate() {
+                if matches!(&e.body, Body::Man(m) if m.code == code) {
+                    extra.push((i, CODE_BOOST, 1.0));
                 }
             }
         }
-        let mut hits: Vec<Hit> = scores
-            .into_iter()
-            .filter(|(doc, _)| {
-                kinds.is_none_or(|k| k.contains(&self.knowledge.entries()[*doc].kind()))
-            })
-            .map(|(entry, (score, triggered))| Hit {
-                entry,
-                score,
-                triggered,
-            })
-            .collect();
-        hits.sort_by(|a, b| {
+        for (entry, add, mul) in extra {
+            if !allowed(entry) {
+                continue;
+            }
+            let pos = match hits.iter().position(|h| h.entry == entry) {
+                Some(p) => p,
+                None => {
+                    hits.push(Hit {
+                        entry,
+                        score: 0.0,
+                        triggered: false,
+                    });
+                    hits.len() - 1
+                }
+            };
+            let h = &mut hits[pos];
+            h.score = h.score * mul + add;
+            h.triggered |= add > 0.0;
+        }
+
+        // Keep the best candidates, then penalize those that match too
+        // little of the query (a lone common word is not an answer).
+        let by_score = |a: &Hit, b: &Hit| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.entry.cmp(&b.entry))
-        });
+        };
+        if hits.len() > MAX_CANDIDATES {
+            hits.select_nth_unstable_by(MAX_CANDIDATES - 1, by_score);
+            hits.truncate(MAX_CANDIDATES);
+        }
+        let total: f32 = terms
+            .iter()
+            .filter(|(t, _)| !tokenize::is_bigram(t))
+            .map(|(t, w)| w * self.term_weight(t))
+            .sum();
+        for h in hits.iter_mut() {
+            let matched: f32 = terms
+                .iter()
+                .filter(|(t, _)| !tokenize::is_bigram(t) && self.index.contains(h.entry as u32, t))
+                .map(|(t, w)| w * self.term_weight(t))
+                .sum();
+            if !h.triggered && (total <= 0.0 || matched / total < MIN_COVERAGE) {
+                h.score *= 0.5;
+            }
+        }
+        hits.sort_by(by_score);
         hits
     }
 

@@ -148,6 +148,11 @@ impl std::fmt::Debug for Tokenizer {
     }
 }
 
+/// Whether a term is a character bigram (a weak fallback term).
+pub fn is_bigram(term: &str) -> bool {
+    term.starts_with(BIGRAM)
+}
+
 /// Whether a character is a CJK ideograph.
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
