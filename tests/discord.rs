@@ -506,7 +506,6 @@ async fn slow_answers_are_deferred_and_private_ones_stay_private() {
 }
 
 #[tokio::test]
-#[ignore = "needs the deal service: DealService::try_handle is still a placeholder"]
 async fn visit_by_slash_shows_in_own_deals_only() {
     let run = start(false).await;
     let (alice, bob) = (10_005, 10_006);
