@@ -1,18 +1,24 @@
 //! Command-line interface: parses arguments and runs one command.
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
-use crate::knowledge;
+use crate::user::UserKey;
+use crate::{app, console, knowledge};
 
 /// ussbot: the USS sales handbook and your deals, in chat.
+///
+/// With no command: the Discord bot when DISCORD_TOKEN (or discord.token_file)
+/// is set, else the terminal chat.
 #[derive(Debug, Parser)]
 #[command(name = "ussbot", version, about)]
 pub struct Cli {
-    /// Configuration file.
+    /// Configuration file [default: ./config.toml if present].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Knowledge directory (overrides knowledge.dir).
@@ -25,11 +31,60 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Output format of `export`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// Everything, round-trips through `import`.
+    Json,
+    /// One row per visit, for spreadsheets.
+    Csv,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Terminal chat: one reply per line read from standard input.
+    Chat {
+        /// Print one JSON object per reply.
+        #[arg(long)]
+        json: bool,
+        /// Your user id [default: the OS user].
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Answer one message and exit.
+    Ask {
+        /// Print the reply as a JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Your user id [default: the OS user].
+        #[arg(long)]
+        user: Option<String>,
+        /// The message.
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true)]
+        text: Vec<String>,
+    },
     /// Validate the knowledge files and print a summary.
     Check,
+    /// Export one user's deals (terminal user ids are as given to --user).
+    Export {
+        /// The user whose deals to export.
+        #[arg(long)]
+        user: String,
+        /// Platform of the user.
+        #[arg(long, default_value = "terminal")]
+        platform: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Import deals from a JSON export.
+    Import {
+        /// The export file.
+        file: PathBuf,
+    },
+    /// Run the Discord bot (needs DISCORD_TOKEN or discord.token_file).
+    Discord,
 }
 
 /// Parse arguments, run, and map the outcome to an exit status.
@@ -59,10 +114,21 @@ pub fn settings(cli: &Cli) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn terminal_user(user: Option<String>) -> UserKey {
+    UserKey::new("terminal", user.unwrap_or_else(console::default_user))
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = settings(&cli)?;
     match cli.command {
-        Some(Command::Check) | None => match knowledge::load_dir(&config.knowledge.dir) {
+        Some(Command::Check) => match knowledge::load_dir(&config.knowledge.dir) {
             Ok(k) => {
                 println!("{}", knowledge::summary_line(&k));
                 Ok(ExitCode::SUCCESS)
@@ -73,5 +139,97 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
+        Some(Command::Chat { json, user }) => chat(&config, json, terminal_user(user)),
+        Some(Command::Ask { json, user, text }) => {
+            let bot = app::bot(&config)?;
+            let user = terminal_user(user);
+            let reply = runtime()?.block_on(bot.handle(&user, &text.join(" ")));
+            let mut out = std::io::stdout().lock();
+            console::print_reply(&mut out, &reply, json)?;
+            Ok(if reply.error {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Some(Command::Export {
+            user,
+            platform,
+            format,
+        }) => {
+            let k = app::load_knowledge(&config)?;
+            let deals = app::deal_service(&config, k)?;
+            let format = match format {
+                Format::Json => crate::deals::ExportFormat::Json,
+                Format::Csv => crate::deals::ExportFormat::Csv,
+            };
+            let mut out = std::io::stdout().lock();
+            runtime()?.block_on(deals.export(&UserKey::new(platform, user), format, &mut out))?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Import { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let k = app::load_knowledge(&config)?;
+            let deals = app::deal_service(&config, k)?;
+            let summary = runtime()?.block_on(deals.import(&text))?;
+            println!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Discord) => discord(&config, true),
+        None => {
+            if crate::discord::resolve_token(&config.discord)?.is_some() {
+                discord(&config, true)
+            } else {
+                chat(&config, false, terminal_user(None))
+            }
+        }
     }
+}
+
+fn chat(config: &Config, json: bool, user: UserKey) -> anyhow::Result<ExitCode> {
+    let bot = app::bot(config)?;
+    let interactive = std::io::stdin().is_terminal() && !json;
+    let rt = runtime()?;
+    rt.block_on(async {
+        if interactive {
+            let greeting = bot.handle(&user, "/help").await;
+            let mut out = std::io::stdout().lock();
+            console::print_reply(&mut out, &greeting, false)?;
+        }
+        let mut out = std::io::stdout();
+        console::chat(&bot, &user, tokio::io::stdin(), &mut out, json, interactive).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn discord(config: &Config, required: bool) -> anyhow::Result<ExitCode> {
+    let Some(token) = crate::discord::resolve_token(&config.discord)? else {
+        if required {
+            anyhow::bail!(
+                "no Discord token: set DISCORD_TOKEN or discord.token_file (see README); without one, `ussbot chat` runs the terminal chat"
+            );
+        }
+        return Ok(ExitCode::FAILURE);
+    };
+    init_logging();
+    let bot = std::sync::Arc::new(app::bot(config)?);
+    let rt = runtime()?;
+    rt.block_on(crate::discord::run(
+        bot,
+        config.discord.clone(),
+        token,
+        app::shutdown_signal(),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -8,10 +8,18 @@
 //! - [`text`]: normalization shared by the engine and the deal parser.
 //! - [`reply`]: the platform-neutral reply every front end renders.
 //! - [`config`]: `config.toml`.
-//! - [`cli`]: command-line entry points (`chat`, `ask`, `check`, …).
+//! - [`engine`]: the answer engine (normalize, segment, rank, render); pure.
+//! - [`deals`]: the USS deal model, visit-log parsing and deal commands.
+//! - [`storage`]: the deal store trait and its sled backend (the only sled user).
+//! - [`conversation`]: one message in, one reply out (platform-neutral).
+//! - [`console`] and `discord`: thin front ends.
+//! - [`app`]: startup wiring; [`cli`]: command-line entry points.
+//! - [`user`]: who owns a deal.
 
+pub mod app;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod conversation;
 pub mod deals;
 pub mod discord;
@@ -19,5 +27,6 @@ pub mod engine;
 pub mod knowledge;
 pub mod reply;
 pub mod storage;
+pub mod synth;
 pub mod text;
 pub mod user;

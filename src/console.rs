@@ -1,0 +1,94 @@
+//! The terminal front end: `chat` (a line-based conversation) and `ask`
+//! (one message). Works piped and non-interactive; invalid UTF-8 on stdin
+//! is replaced, never fatal.
+
+use std::io::Write;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+
+use crate::conversation::Bot;
+use crate::reply::Reply;
+use crate::user::UserKey;
+
+/// Longest input line accepted; the rest of a longer line is skipped.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Print one reply: the text, or one JSON object per line.
+pub fn print_reply(out: &mut dyn Write, reply: &Reply, json: bool) -> std::io::Result<()> {
+    if json {
+        writeln!(out, "{}", reply.to_json())?;
+    } else {
+        writeln!(out, "{}", reply.text())?;
+        writeln!(out)?;
+    }
+    out.flush()
+}
+
+/// The default terminal user: the local OS user.
+pub fn default_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "local".to_string())
+}
+
+/// Run a chat over `input`, one reply per non-empty line, until end of input.
+pub async fn chat<R: AsyncRead + Unpin>(
+    bot: &Bot,
+    user: &UserKey,
+    input: R,
+    out: &mut dyn Write,
+    json: bool,
+    prompt: bool,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(input);
+    let mut buf = Vec::new();
+    loop {
+        if prompt {
+            write!(out, "> ")?;
+            out.flush()?;
+        }
+        buf.clear();
+        let n = read_line_capped(&mut reader, &mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        let line = String::from_utf8_lossy(&buf);
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !json && matches!(line, "/quit" | "/exit" | "quit" | "exit" | "退出") {
+            return Ok(());
+        }
+        let reply = bot.handle(user, line).await;
+        print_reply(out, &reply, json)?;
+    }
+}
+
+/// Read one line, keeping at most [`MAX_LINE_BYTES`] of it. Returns bytes
+/// consumed (0 at end of input).
+async fn read_line_capped<R: AsyncBufReadExt + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let chunk = reader.fill_buf().await?;
+        if chunk.is_empty() {
+            return Ok(total);
+        }
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        reader.consume(take);
+        total += take;
+        if done {
+            return Ok(total);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The command line as a user runs it: `check`, `ask`, `chat` (piped, with
+//! hostile input), configuration errors.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn ussbot(data: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ussbot"));
+    c.env_remove("DISCORD_TOKEN")
+        .arg("--knowledge")
+        .arg("knowledge")
+        .arg("--data")
+        .arg(data);
+    c
+}
+
+fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ussbot");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write stdin");
+    drop(stdin);
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_prints_one_summary_line_with_counts_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ussbot(dir.path()).arg("check").output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    for part in [
+        "4 case",
+        "9 closing",
+        "4 objection",
+        "7 skill",
+        "5 step",
+        "15 activity",
+        "3 mode",
+    ] {
+        assert!(out.contains(part), "summary has `{part}`: {out}");
+    }
+}
+
+#[test]
+fn check_lists_every_problem_with_its_location_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ussbot"))
+        .args(["--knowledge", "tests/fixtures/many", "--data"])
+        .arg(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("tests/fixtures/many/a.toml:9:1: in [[closing]]: unknown field `phrse`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tests/fixtures/many/b.toml:6:13: invalid pattern"),
+        "{err}"
+    );
+    assert!(err.contains("4 problem(s) found"), "{err}");
+}
+
+#[test]
+fn the_bot_refuses_to_start_on_invalid_knowledge() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ussbot"))
+        .env_remove("DISCORD_TOKEN")
+        .args(["--knowledge", "tests/fixtures/bad_pattern", "--data"])
+        .arg(dir.path())
+        .args(["ask", "hello"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("closing.toml:6:24: invalid pattern"), "{err}");
+    assert!(err.contains("does not start on invalid knowledge"), "{err}");
+}
+
+#[test]
+fn ask_json_prints_kind_text_and_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ussbot(dir.path())
+        .args(["ask", "--json", "客户说太贵了"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
+    assert_eq!(v["kind"], "objection");
+    assert_eq!(v["items"][0]["id"], "objection.counter_question");
+    assert!(v["text"].as_str().unwrap().contains("反问法"));
+}
+
+#[test]
+fn piped_chat_answers_every_line_and_survives_hostile_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut input = Vec::new();
+    input.extend_from_slice("客户说太贵了\n".as_bytes());
+    input.extend_from_slice(b"\xed\xa0\x80 lone surrogate bytes \xff\xfe\n");
+    input.extend_from_slice("\u{0}\u{7}\u{1b}[2J\n".as_bytes());
+    input.extend_from_slice("😀\n".as_bytes());
+    input.extend_from_slice("天气怎么样\n".as_bytes());
+    input.extend_from_slice("太贵".repeat(50_000).as_bytes());
+    input.push(b'\n');
+    input.extend_from_slice("有没有连锁餐饮的案例\n".as_bytes());
+    let o = run_with_stdin(
+        ussbot(dir.path()).args(["chat", "--json", "--user", "t1"]),
+        &input,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let replies: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(replies.len(), 7, "one reply per non-empty line");
+    assert_eq!(replies[0]["kind"], "objection");
+    assert_eq!(
+        replies[4]["kind"], "none",
+        "weather gets the honest fallback"
+    );
+    assert_eq!(
+        replies[5]["kind"], "objection",
+        "100,000 characters still answered"
+    );
+    assert_eq!(
+        replies[6]["kind"], "case",
+        "chat keeps going after bad input"
+    );
+    assert_eq!(replies[6]["items"][0]["id"], "case.kfc");
+}
+
+#[test]
+fn a_bad_config_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[deals]\nstale_days = 7\nstale_dayz = 3\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ussbot"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.toml:3:1: unknown field `stale_dayz`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_shipped_config_is_valid_and_matches_the_defaults() {
+    let text = std::fs::read_to_string("config.toml").unwrap();
+    let parsed = ussbot::config::Config::parse(std::path::Path::new("config.toml"), &text).unwrap();
+    assert_eq!(parsed, ussbot::config::Config::default());
+}
