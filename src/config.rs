@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// All settings. Every field has a default, so an empty file is valid.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where the knowledge files are.
@@ -56,17 +56,6 @@ pub struct DiscordConfig {
     pub message_content: bool,
     /// Prefix for guild messages when `message_content` is on.
     pub prefix: String,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            knowledge: KnowledgeConfig::default(),
-            data: DataConfig::default(),
-            deals: DealsConfig::default(),
-            discord: DiscordConfig::default(),
-        }
-    }
 }
 
 impl Default for KnowledgeConfig {

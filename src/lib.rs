@@ -7,7 +7,7 @@
 //! - [`knowledge`]: load and validate `knowledge/*.toml` into an immutable model.
 //! - [`text`]: normalization shared by the engine and the deal parser.
 //! - [`reply`]: the platform-neutral reply every front end renders.
-//! - [`config`]: `config.toml`.
+//! - [`config`]: the `config.toml` settings.
 //! - [`engine`]: the answer engine (normalize, segment, rank, render); pure.
 //! - [`deals`]: the USS deal model, visit-log parsing and deal commands.
 //! - [`storage`]: the deal store trait and its sled backend (the only sled user).

@@ -183,7 +183,7 @@ fn body(r: &mut Reply, k: &Knowledge, e: &Entry, lang: Lang) {
                     _ => None,
                 })
                 .unwrap_or_default();
-            let mut line = format!("{}", o.timing);
+            let mut line = o.timing.clone();
             if !steps.is_empty() {
                 line.push_str(&match lang {
                     Lang::Zh => format!("\n处理步骤：{steps}"),
