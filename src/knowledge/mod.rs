@@ -40,5 +40,6 @@ pub fn summary_line(k: &Knowledge) -> String {
     parts.push(format!("{} synonym groups", k.synonyms.len()));
     parts.push(format!("{} dictionary words", k.words.len()));
     parts.push(format!("{} intent cues", k.intents.len()));
+    parts.push(format!("{} MAN cues", k.man_cues.len()));
     format!("knowledge ok: {}", parts.join(", "))
 }
