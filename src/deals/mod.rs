@@ -1,11 +1,31 @@
-//! Deals: each salesperson's pipeline (placeholder).
+//! Deals: each salesperson's pipeline, kept from the visits they log.
+//!
+//! - [`model`]: the deal and visit records (versioned by the store).
+//! - [`parse`]: deal commands and free-text visit logs → facts.
+//! - [`program`]: the USS rules: derive stage, activities and MAN from the
+//!   visits; next steps from the mode's visit program; acceptance warnings.
+//! - [`DealService`]: message in, reply out, through a [`DealStore`].
+//! - [`backup`]: export and import (JSON round-trips everything).
+//!
+//! Architecture invariant: nothing here imports sled; storage is reached
+//! only through the [`DealStore`] trait.
+//!
+//! [`DealStore`]: crate::storage::DealStore
+
+pub mod backup;
+pub mod model;
+pub mod parse;
+pub mod program;
+mod service;
 
 use std::sync::Arc;
 
-use crate::knowledge::Knowledge;
-use crate::reply::Reply;
-use crate::storage::DealStore;
-use crate::user::UserKey;
+use chrono::{DateTime, Local};
+
+pub use backup::{ExportFormat, ImportSummary};
+pub use service::DealService;
+
+use crate::storage::StorageError;
 
 /// Deal settings from `config.toml`.
 #[derive(Debug, Clone)]
@@ -14,26 +34,19 @@ pub struct DealSettings {
     pub stale_days: u32,
 }
 
-/// Handles deal commands and visit logs.
-pub struct DealService {
-    _store: Arc<dyn DealStore>,
-    _knowledge: Arc<Knowledge>,
-    _settings: DealSettings,
-}
+/// The clock the service reads "now" from (injected in tests).
+pub type Clock = Arc<dyn Fn() -> DateTime<Local> + Send + Sync>;
 
-impl DealService {
-    /// A service over a store.
-    pub fn new(store: Arc<dyn DealStore>, knowledge: Arc<Knowledge>, settings: DealSettings) -> Self {
-        DealService { _store: store, _knowledge: knowledge, _settings: settings }
-    }
-
-    /// Handle the message if it is a deal matter; `None` otherwise.
-    pub async fn try_handle(&self, _user: &UserKey, _raw: &str, _normalized: &str) -> Option<Reply> {
-        None
-    }
-
-    /// The user's customer names, for autocomplete.
-    pub async fn customers(&self, _user: &UserKey) -> Vec<String> {
-        Vec::new()
-    }
+/// Deal failures.
+#[derive(Debug, thiserror::Error)]
+pub enum DealError {
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// An export could not be written.
+    #[error("cannot write the export: {0}")]
+    Export(String),
+    /// An import file is not valid.
+    #[error("cannot import: {0}")]
+    Import(String),
 }

@@ -1,0 +1,958 @@
+//! Reading messages: deal commands, and free-text visit logs.
+//!
+//! Pure functions over text and the knowledge's patterns: no IO, no store.
+//! A visit log is split into clauses; a clause that speaks of the future
+//! ("下周做方案呈现") is a plan, the rest are what was done. Activities
+//! come from the knowledge's `log_patterns`, objections from the objection
+//! `triggers`; contacts, MAN signals, mode cues and dates from the tables
+//! below.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, Weekday};
+use regex::Regex;
+
+use super::model::{Contact, ManField, ManValue, NextStep, SalesMode};
+use crate::knowledge::Knowledge;
+use crate::text::Normalizer;
+
+/// A deal command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `/visit 金鹰国际 见了小王总…`, or a free-text visit log.
+    Visit {
+        /// The customer as written.
+        customer: String,
+        /// The visit text (the whole message for free text).
+        body: String,
+    },
+    /// `/deal 金鹰`
+    Deal {
+        /// Customer, matched loosely.
+        customer: String,
+    },
+    /// `/deals`
+    Deals,
+    /// `/undo`
+    Undo,
+    /// `/mode 金鹰 顾问`
+    Mode {
+        /// Customer.
+        customer: String,
+        /// New mode.
+        mode: SalesMode,
+    },
+    /// `/man 金鹰 money=yes authority=no`
+    Man {
+        /// Customer.
+        customer: String,
+        /// The answers given.
+        changes: Vec<(ManField, ManValue)>,
+    },
+    /// `/won 金鹰 [note]`
+    Won {
+        /// Customer.
+        customer: String,
+        /// Note.
+        note: Option<String>,
+    },
+    /// `/lost 金鹰 原因`
+    Lost {
+        /// Customer.
+        customer: String,
+        /// Why.
+        reason: Option<String>,
+    },
+}
+
+/// What a message is, for the deal side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// A deal command.
+    Command(Command),
+    /// A deal command used wrongly: the usage to show (Chinese, English).
+    Usage(&'static str, &'static str),
+    /// Not a deal matter: the answer engine handles it.
+    NotDeal,
+}
+
+const USAGE_VISIT: (&str, &str) = (
+    "用法：/visit 客户 拜访内容，例如 /visit 金鹰国际 见了王总，确认了需求范围，下周做方案呈现",
+    "Usage: /visit CUSTOMER what happened, e.g. /visit Acme met John, confirmed the need scope (确认需求范围)",
+);
+const USAGE_WON: (&str, &str) = ("用法：/won 客户 [备注]", "Usage: /won CUSTOMER [note]");
+const USAGE_LOST: (&str, &str) = ("用法：/lost 客户 原因", "Usage: /lost CUSTOMER reason");
+const USAGE_MAN: (&str, &str) = (
+    "用法：/man 客户 money=yes authority=no need=unknown（或 /man 客户 M+a+N）",
+    "Usage: /man CUSTOMER money=yes authority=no need=unknown (or /man CUSTOMER M+a+N)",
+);
+const USAGE_MODE: (&str, &str) = (
+    "用法：/mode 客户 快刀|顾问|战略",
+    "Usage: /mode CUSTOMER quick|consultant|strategic (快刀|顾问|战略)",
+);
+
+/// Split off the first argument, honouring "double quotes" for names with spaces.
+fn first_arg(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    if s.is_empty() {
+        return None;
+    }
+    for (open, close) in [('"', '"'), ('“', '”'), ('「', '」')] {
+        if let Some(rest) = s.strip_prefix(open) {
+            if let Some(end) = rest.find(close) {
+                let name = rest[..end].trim().to_string();
+                return Some((name, &rest[end + close.len_utf8()..]));
+            }
+        }
+    }
+    let end = s
+        .find(|c: char| c.is_whitespace() || c == '，' || c == ',' || c == '：' || c == ':')
+        .unwrap_or(s.len());
+    let rest = s[end..].trim_start_matches(|c: char| {
+        c.is_whitespace() || c == '，' || c == ',' || c == '：' || c == ':'
+    });
+    Some((s[..end].to_string(), rest))
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// Parse a slash command. `raw` is the message as sent.
+pub fn parse_command(raw: &str) -> Parsed {
+    let t = raw.trim();
+    let Some(rest) = t.strip_prefix('/').or_else(|| t.strip_prefix('／')) else {
+        return Parsed::NotDeal;
+    };
+    let (name, args) = match rest.find(char::is_whitespace) {
+        Some(i) => (&rest[..i], rest[i..].trim()),
+        None => (rest, ""),
+    };
+    let usage = |u: (&'static str, &'static str)| Parsed::Usage(u.0, u.1);
+    match name.to_lowercase().as_str() {
+        "visit" | "log" | "拜访" => match first_arg(args) {
+            Some((customer, body)) if !body.trim().is_empty() => Parsed::Command(Command::Visit {
+                customer,
+                body: body.trim().to_string(),
+            }),
+            _ => usage(USAGE_VISIT),
+        },
+        "deal" => match first_arg(args) {
+            Some((customer, _)) => Parsed::Command(Command::Deal { customer }),
+            None => Parsed::Command(Command::Deals),
+        },
+        "deals" | "pipeline" => Parsed::Command(Command::Deals),
+        "undo" => Parsed::Command(Command::Undo),
+        "won" => match first_arg(args) {
+            Some((customer, note)) => Parsed::Command(Command::Won {
+                customer,
+                note: opt(note),
+            }),
+            None => usage(USAGE_WON),
+        },
+        "lost" => match first_arg(args) {
+            Some((customer, reason)) => Parsed::Command(Command::Lost {
+                customer,
+                reason: opt(reason),
+            }),
+            None => usage(USAGE_LOST),
+        },
+        "mode" => {
+            // One argument (`/mode 快刀`) is a question about the mode.
+            let Some((customer, rest)) = first_arg(args) else {
+                return Parsed::NotDeal;
+            };
+            let second = rest.split_whitespace().next().unwrap_or("");
+            if second.is_empty() {
+                return Parsed::NotDeal;
+            }
+            match SalesMode::parse(&second.to_lowercase()) {
+                Some(mode) => Parsed::Command(Command::Mode { customer, mode }),
+                None if SalesMode::parse(&customer.to_lowercase()).is_some() => Parsed::NotDeal,
+                None => usage(USAGE_MODE),
+            }
+        }
+        "man" => {
+            let Some((customer, rest)) = first_arg(args) else {
+                return Parsed::NotDeal;
+            };
+            if rest.trim().is_empty() {
+                // `/man M+a+N`: a question about the combination.
+                return Parsed::NotDeal;
+            }
+            match parse_man_args(rest) {
+                Some(changes) => Parsed::Command(Command::Man { customer, changes }),
+                None => usage(USAGE_MAN),
+            }
+        }
+        _ => Parsed::NotDeal,
+    }
+}
+
+/// `money=yes authority=no`, `m=有 n=无`, or a code `M+a+N` / `M+a+?`.
+fn parse_man_args(s: &str) -> Option<Vec<(ManField, ManValue)>> {
+    let mut out = Vec::new();
+    for tok in s.split(|c: char| c.is_whitespace() || c == ',' || c == '，') {
+        if tok.is_empty() {
+            continue;
+        }
+        if let Some((k, v)) = tok.split_once(['=', '：', ':']) {
+            out.push((ManField::parse(k)?, ManValue::parse(v)?));
+        } else if let Some(code) = parse_man_code(tok) {
+            out.extend(code);
+        } else {
+            return None;
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `M+a+N` (capital = yes, lower = no, `?` = unknown).
+fn parse_man_code(tok: &str) -> Option<Vec<(ManField, ManValue)>> {
+    let parts: Vec<&str> = tok.split('+').collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (part, (field, letter)) in parts.iter().zip([
+        (ManField::Money, 'm'),
+        (ManField::Authority, 'a'),
+        (ManField::Need, 'n'),
+    ]) {
+        let mut cs = part.chars();
+        let c = cs.next()?;
+        if cs.next().is_some() {
+            return None;
+        }
+        let v = if c == letter.to_ascii_uppercase() {
+            ManValue::Yes
+        } else if c == letter {
+            ManValue::No
+        } else if c == '?' {
+            ManValue::Unknown
+        } else {
+            return None;
+        };
+        out.push((field, v));
+    }
+    Some(out)
+}
+
+fn re(s: &str) -> Regex {
+    // The patterns below are constants; a bad one is a programming error
+    // caught by the unit tests, so fall back to a never-matching regex
+    // rather than panic on a request path.
+    Regex::new(s).unwrap_or_else(|_| Regex::new("[^\\s\\S]").unwrap_or_else(|_| unreachable!()))
+}
+
+/// Words that say a visit happened (Chinese, on normalized text).
+static VISIT_CUE_ZH: LazyLock<Regex> = LazyLock::new(|| {
+    re("(拜访了|拜访完|拜访过|去拜访|走访了|见了|见过|见到了|约见了|去了|跑了一趟|上门|登门|面谈了|碰了个面|开了个会)")
+});
+/// English visit cues (normalized, lower-case).
+static VISIT_CUE_EN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(visited|met with|met|called on|had (a|our) (meeting|call) with|went to|dropped by|stopped by)\b",
+    )
+});
+/// A rep asking something rather than telling.
+static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(怎么|怎样|如何|咋|为啥|为什么|什么|啥|哪|吗\s*$|呢\s*$|么\s*$|是否|该不该|要不要|能不能|可不可以|有没有|几件|多少|多久|^(how|what|which|why|when|where|should|can|could|do|does|is|are|would)\b)",
+    )
+});
+/// Reported speech: the customer asked, not the rep.
+static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(问|说|提到|提出|表示|觉得|嫌|认为|担心|asked|said|told|wondered|worried)")
+});
+/// A clause about the future: a plan, not a done activity.
+static PLAN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(下周|下星期|下礼拜|明天|后天|下次|下一次|下回|接下来|之后再|回头|计划|打算|准备去|准备做|准备给|约了下|约好下|定了下|将要|[^上]周[一二三四五六日天]|星期[一二三四五六日天]|\d+月\d+(日|号)|\d+号|\bnext\b|\btomorrow\b|\bwill\b|\bplan(ned)? to\b|\bgoing to\b|\bscheduled\b|\bmonday\b|\btuesday\b|\bwednesday\b|\bthursday\b|\bfriday\b)",
+    )
+});
+/// "Yesterday" shifts the visit time back.
+static YESTERDAY: LazyLock<Regex> = LazyLock::new(|| re(r"(昨天|yesterday)"));
+static DAY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"前天"));
+/// Negation right before a match.
+static NEGATED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(没|没有|未|还没|还没有|没能|不|didn't|did not|not|no|never)\s*$"));
+
+/// Title words that make a surname a contact (`王总`, `林经理`).
+const TITLES: &str =
+    "总经理|董事长|总监|经理|主任|部长|处长|科长|局长|主管|老师|书记|会计|总|董|工";
+/// Common surnames, so that `财务总监` is not read as a person called `务`.
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
+static CONTACT: LazyLock<Regex> = LazyLock::new(|| re(&format!("(小|老)?[{SURNAMES}]({TITLES})")));
+/// English contacts: "met with John Smith", "Mr. Lee".
+static CONTACT_EN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(?:met with|met|with|saw|and|(?:Mr|Ms|Mrs|Dr)\.?)\s+((?:Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
+    )
+});
+/// Role words near a contact.
+static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(决策人|决策者|发起人|教练|内线|一把手|老板|财务总监|信息总监|IT总监|cfo|ceo|cio|cto|采购|财务|信息部|it负责人|总经理|董事长|项目经理|decision maker|sponsor|coach)",
+    )
+});
+
+/// MAN signals: (field, value, pattern). "No" patterns come first so
+/// `没有预算` is not read as `有预算`.
+static MAN_SIGNALS: LazyLock<Vec<(ManField, ManValue, Regex)>> = LazyLock::new(|| {
+    use ManField::*;
+    use ManValue::*;
+    vec![
+        (
+            Money,
+            No,
+            re(
+                r"(没(有)?预算|没钱|预算不(够|足)|缺钱|资金紧张|预算(被)?砍|\bno budget\b|budget (was )?cut)",
+            ),
+        ),
+        (
+            Money,
+            Yes,
+            re(
+                r"(有预算|预算(已经|已)?(批|批了|批下来|到位|充足|够|有了|没问题|定了)|不差钱|资金(到位|充足)|budget (is )?(approved|ok|available|confirmed)|(have|has) (a )?budget)",
+            ),
+        ),
+        (
+            Authority,
+            No,
+            re(
+                r"(拍不了板|做不了主|说了不算|没(有)?决策权|不是决策人|(要|得|需要)(回去)?(跟|和|向)(老板|领导|上面|董事长|总经理)(商量|汇报|请示)|no authority|can'?t decide|not the decision maker)",
+            ),
+        ),
+        (
+            Authority,
+            Yes,
+            re(
+                r"(能拍板|拍板了|说了算|有决策权|(是|就是)(决策人|决策者|一把手)|(见|见了|见到|约见了|拜访了)(了)?(他们|客户)?(的)?(决策人|决策者|老板|一把手|大老板)|老板(亲自)?(同意|拍板|点头)|met (the )?(decision maker|ceo|owner)|can decide|has (the )?authority)",
+            ),
+        ),
+        (
+            Need,
+            No,
+            re(r"(没(有)?需求|不需要|暂时不(考虑|需要|上)|不感兴趣|\bno need\b|not interested)"),
+        ),
+        (
+            Need,
+            Yes,
+            re(
+                r"(有需求|需求(很|非常)?(明确|强烈|迫切|清楚|清晰)|确认(了)?(客户)?(的)?需求|锁定(了)?需求|痛点|想(要)?(上|换)(系统|erp|软件)|needs? (is |are )?(clear|confirmed)|confirmed (the |their )?needs?|pain)",
+            ),
+        ),
+    ]
+});
+
+/// Mode cues: what the rep says about the deal's size and solution.
+static MODE_CUES: LazyLock<Vec<(SalesMode, Regex)>> = LazyLock::new(|| {
+    vec![
+        (
+            SalesMode::Strategic,
+            re(
+                r"(集团|大单|个性化|定制|上市公司|多组织|战略|\bnc\b|strategic|enterprise-wide|group-wide)",
+            ),
+        ),
+        (
+            SalesMode::Consultant,
+            re(
+                r"(一体化|业务软件|erp|供应链|进销存|生产管理|制造|u8|多部门|顾问|consultant|supply chain)",
+            ),
+        ),
+        (
+            SalesMode::Quick,
+            re(
+                r"(财务软件|标准财务|财务包|小单|小企业|记账|单机|\bt3\b|\bt\+|畅捷通|快刀|accounting package|small deal)",
+            ),
+        ),
+    ]
+});
+
+/// Clause delimiters in raw text.
+fn split_clauses(raw: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in raw.char_indices() {
+        let stop = matches!(
+            c,
+            '，' | '。' | '；' | ';' | '！' | '!' | '？' | '?' | '\n' | '、' | ','
+        ) || (c == '.' && raw[i + 1..].starts_with(' '))
+            || (c == '.' && i + 1 == raw.len());
+        if stop {
+            let s = raw[start..i].trim();
+            if !s.is_empty() {
+                out.push(&raw[start..i + c.len_utf8()]);
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    if !raw[start..].trim().is_empty() {
+        out.push(&raw[start..]);
+    }
+    out
+}
+
+/// One clause of a visit log.
+#[derive(Debug, Clone)]
+struct Clause {
+    raw: String,
+    norm: String,
+    plan: bool,
+}
+
+/// What a visit log says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisitFacts {
+    /// Contacts met or mentioned.
+    pub contacts: Vec<Contact>,
+    /// Key activities done (`activity.ka07`).
+    pub activities: Vec<String>,
+    /// Objection methods triggered.
+    pub objections: Vec<String>,
+    /// MAN signals.
+    pub man: Vec<(ManField, ManValue)>,
+    /// A mode cue.
+    pub mode_cue: Option<SalesMode>,
+    /// The next visit, if stated.
+    pub next: Option<NextStep>,
+    /// Days before today the visit happened (1 = yesterday).
+    pub days_ago: i64,
+}
+
+/// The parser: knowledge patterns plus a normalizer.
+pub struct Parser<'k> {
+    knowledge: &'k Knowledge,
+    normalizer: Option<&'k Normalizer>,
+}
+
+impl<'k> Parser<'k> {
+    /// A parser over the knowledge's patterns.
+    pub fn new(knowledge: &'k Knowledge, normalizer: Option<&'k Normalizer>) -> Self {
+        Parser {
+            knowledge,
+            normalizer,
+        }
+    }
+
+    /// Normalize like the engine does (falls back to width/case folding).
+    pub fn normalize(&self, s: &str) -> String {
+        match self.normalizer {
+            Some(n) => n.normalize(s),
+            None => crate::text::normalize(s),
+        }
+    }
+
+    fn clauses(&self, raw: &str) -> Vec<Clause> {
+        split_clauses(raw)
+            .into_iter()
+            .map(|c| {
+                let norm = self.normalize(c);
+                let plan = PLAN.is_match(&norm) && !norm.starts_with("上周");
+                Clause {
+                    raw: c.trim().to_string(),
+                    norm,
+                    plan,
+                }
+            })
+            .collect()
+    }
+
+    /// Whether a free-text message reads as a visit log, and the customer
+    /// candidate it names (before matching against the rep's deals).
+    /// `known` are the rep's customer keys and aliases (normalized).
+    pub fn free_text_visit(&self, raw: &str, normalized: &str, known: &[String]) -> Option<String> {
+        let cue_zh = VISIT_CUE_ZH.find(normalized);
+        let cue_en = VISIT_CUE_EN.find(normalized);
+        if cue_zh.is_none() && cue_en.is_none() {
+            return None;
+        }
+        if self.is_question(raw) {
+            return None;
+        }
+        // A customer the rep already has, named anywhere in the message.
+        let mut best: Option<&String> = None;
+        for k in known {
+            if k.chars().count() >= 2 && normalized.contains(k.as_str()) {
+                if best.is_none_or(|b| k.len() > b.len()) {
+                    best = Some(k);
+                }
+            }
+        }
+        if let Some(k) = best {
+            return Some(k.clone());
+        }
+        if let Some(m) = cue_zh {
+            if let Some(name) = zh_customer_after(&normalized[m.end()..]) {
+                return Some(name);
+            }
+            if let Some(name) = zh_customer_at(normalized) {
+                return Some(name);
+            }
+        }
+        if cue_en.is_some() {
+            return en_customer(raw);
+        }
+        None
+    }
+
+    /// A rep's question rather than a report.
+    pub fn is_question(&self, raw: &str) -> bool {
+        for c in split_clauses(raw) {
+            let norm = self.normalize(c);
+            let asks = c.contains('?') || c.contains('？') || QUESTION.is_match(&norm);
+            if !asks {
+                continue;
+            }
+            let reported = match QUESTION.find(&norm) {
+                Some(q) => REPORTED.is_match(&norm[..q.start()]),
+                None => REPORTED.is_match(&norm),
+            };
+            if !reported {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Read a visit log's body.
+    pub fn visit_facts(&self, body: &str, now: DateTime<Local>) -> VisitFacts {
+        let mut f = VisitFacts::default();
+        let clauses = self.clauses(body);
+        let whole_norm = self.normalize(body);
+        if DAY_BEFORE.is_match(&whole_norm) {
+            f.days_ago = 2;
+        } else if YESTERDAY.is_match(&whole_norm) {
+            f.days_ago = 1;
+        }
+        for c in &clauses {
+            if c.plan {
+                if f.next.is_none() {
+                    let (due, when) = parse_due(&c.norm, now.date_naive());
+                    f.next = Some(NextStep {
+                        text: c
+                            .raw
+                            .trim_end_matches(['，', '。', ',', '.', '；', ';'])
+                            .to_string(),
+                        due,
+                        when,
+                        activity: self.first_activity(&c.norm),
+                        visit: None,
+                    });
+                }
+            } else {
+                for id in self.activities(&c.norm) {
+                    if !f.activities.contains(&id) {
+                        f.activities.push(id);
+                    }
+                }
+                for (field, value) in man_signals(&c.norm) {
+                    f.man.retain(|(x, _)| *x != field);
+                    f.man.push((field, value));
+                }
+            }
+            for id in self.objections(&c.norm) {
+                if !f.objections.contains(&id) {
+                    f.objections.push(id);
+                }
+            }
+        }
+        f.contacts = contacts(body, &whole_norm);
+        f.mode_cue = mode_cue(&whole_norm);
+        f
+    }
+
+    /// Activities recognised as done in one clause (negations skipped).
+    fn activities(&self, norm: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (entry, act) in self.knowledge.activities() {
+            let hit = act.log_patterns.iter().any(|p| {
+                p.find_iter(norm)
+                    .any(|m| !NEGATED.is_match(&norm[..m.start()]))
+            });
+            if hit {
+                out.push(entry.id.0.clone());
+            }
+        }
+        out
+    }
+
+    fn first_activity(&self, norm: &str) -> Option<String> {
+        // Prefer the latest step's activity: "下周做方案呈现" is KA10.
+        self.knowledge
+            .activities()
+            .into_iter()
+            .rev()
+            .find(|(_, a)| a.log_patterns.iter().any(|p| p.is_match(norm)))
+            .map(|(e, _)| e.id.0.clone())
+    }
+
+    fn objections(&self, norm: &str) -> Vec<String> {
+        self.knowledge
+            .objections()
+            .into_iter()
+            .filter(|(e, _)| e.triggers.iter().any(|t| t.is_match(norm)))
+            .map(|(e, _)| e.id.0.clone())
+            .collect()
+    }
+}
+
+fn man_signals(norm: &str) -> Vec<(ManField, ManValue)> {
+    let mut out: Vec<(ManField, ManValue)> = Vec::new();
+    for (field, value, p) in MAN_SIGNALS.iter() {
+        if out.iter().any(|(f, _)| f == field) {
+            continue;
+        }
+        let hit = p
+            .find_iter(norm)
+            .any(|m| *value == ManValue::No || !NEGATED.is_match(&norm[..m.start()]));
+        if hit {
+            out.push((*field, *value));
+        }
+    }
+    out
+}
+
+fn mode_cue(norm: &str) -> Option<SalesMode> {
+    MODE_CUES
+        .iter()
+        .find(|(_, p)| p.is_match(norm))
+        .map(|(m, _)| *m)
+}
+
+/// Contacts in a message, with roles mentioned next to them.
+fn contacts(raw: &str, norm: &str) -> Vec<Contact> {
+    let mut out: Vec<Contact> = Vec::new();
+    for m in CONTACT.find_iter(norm) {
+        let name = m.as_str().to_string();
+        if out.iter().any(|c| c.name == name) {
+            continue;
+        }
+        let before: String = norm[..m.start()]
+            .chars()
+            .rev()
+            .take(6)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let after: String = norm[m.end()..].chars().take(8).collect();
+        let role = ROLE
+            .find(&after)
+            .filter(|r| after[..r.start()].chars().count() <= 3)
+            .or_else(|| {
+                ROLE.find_iter(&before)
+                    .last()
+                    .filter(|r| before[r.end()..].chars().count() <= 1)
+            })
+            .map(|r| r.as_str().to_string());
+        out.push(Contact {
+            name,
+            role,
+            first_visit: None,
+        });
+    }
+    for cap in CONTACT_EN.captures_iter(raw) {
+        let Some(n) = cap.get(2) else { continue };
+        let name = n.as_str().to_string();
+        if out.iter().any(|c| c.name == name) {
+            continue;
+        }
+        out.push(Contact {
+            name,
+            role: None,
+            first_visit: None,
+        });
+    }
+    out
+}
+
+/// Characters that end a Chinese customer name after a cue.
+const NAME_STOP: &[&str] = &[
+    " ",
+    "见",
+    "和",
+    "跟",
+    "与",
+    "聊",
+    "谈",
+    "的",
+    "确认",
+    "做",
+    "给",
+    "把",
+    "开",
+    "讨论",
+    "沟通",
+    "了解",
+    "介绍",
+    "演示",
+    "拜访",
+    "签",
+    "收",
+    "交",
+    "发",
+    "约",
+    "今天",
+    "上午",
+    "下午",
+    "公司的",
+];
+
+/// `拜访了金鹰国际，…` → `金鹰国际`.
+fn zh_customer_after(rest: &str) -> Option<String> {
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("了").unwrap_or(rest).trim_start();
+    let mut end = rest.len();
+    for stop in NAME_STOP {
+        if let Some(i) = rest.find(stop) {
+            if i > 0 {
+                end = end.min(i);
+            }
+        }
+    }
+    let name = rest[..end].trim();
+    valid_name(name)
+}
+
+/// `在金鹰国际见了王总` → `金鹰国际`.
+fn zh_customer_at(norm: &str) -> Option<String> {
+    static AT: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(在|去|到)([\p{Han}a-z0-9]{2,12}?)(见|和|跟|开|聊|谈|拜访)"));
+    AT.captures(norm)
+        .and_then(|c| c.get(2))
+        .and_then(|m| valid_name(m.as_str()))
+}
+
+fn valid_name(name: &str) -> Option<String> {
+    let n = name.chars().count();
+    if !(2..=20).contains(&n) {
+        return None;
+    }
+    // A person (`王总`) or a pronoun is not a customer.
+    if CONTACT
+        .find(name)
+        .is_some_and(|m| m.start() == 0 && m.end() == name.len())
+    {
+        return None;
+    }
+    const NOT_NAMES: &[&str] = &[
+        "客户",
+        "他们",
+        "对方",
+        "老板",
+        "决策人",
+        "一趟",
+        "现场",
+        "公司",
+    ];
+    if NOT_NAMES.contains(&name) || name.starts_with("客户") {
+        return None;
+    }
+    Some(name.to_string())
+}
+
+/// English: "visited Acme Corp", "met John at Acme".
+fn en_customer(raw: &str) -> Option<String> {
+    static AT: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(?:at|from)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)"));
+    static VISITED: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i:visited|called on|went to|dropped by|stopped by)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)",
+        )
+    });
+    let name = AT
+        .captures(raw)
+        .or_else(|| VISITED.captures(raw))
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().trim_end_matches('.').to_string())?;
+    (name.len() >= 2).then_some(name)
+}
+
+/// The date words of a plan clause: (due date, the words).
+pub fn parse_due(norm: &str, today: NaiveDate) -> (Option<NaiveDate>, Option<String>) {
+    static WEEKDAY: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(下下|下)?(周|星期|礼拜)([一二三四五六日天1-7])"));
+    static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(\d{1,2})(日|号)"));
+    static DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})号"));
+    static EN_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
+    });
+    let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+    if let Some(c) = WEEKDAY.captures(norm) {
+        let weeks = match c.get(1).map(|m| m.as_str()) {
+            Some("下下") => 2,
+            Some(_) => 1,
+            None => 0,
+        };
+        let d = match c.get(3).map(|m| m.as_str()).unwrap_or("") {
+            "一" | "1" => 0,
+            "二" | "2" => 1,
+            "三" | "3" => 2,
+            "四" | "4" => 3,
+            "五" | "5" => 4,
+            "六" | "6" => 5,
+            _ => 6,
+        };
+        let mut due = monday + Duration::days(7 * weeks + d);
+        if weeks == 0 && due < today {
+            due += Duration::days(7);
+        }
+        return (Some(due), c.get(0).map(|m| m.as_str().to_string()));
+    }
+    if let Some(c) = MONTH_DAY.captures(norm) {
+        let m: u32 = c[1].parse().unwrap_or(0);
+        let d: u32 = c[2].parse().unwrap_or(0);
+        let mut due = NaiveDate::from_ymd_opt(today.year(), m, d);
+        if due.is_some_and(|x| x < today) {
+            due = NaiveDate::from_ymd_opt(today.year() + 1, m, d);
+        }
+        return (due, Some(c[0].to_string()));
+    }
+    for (word, days) in [("大后天", 3), ("后天", 2), ("明天", 1), ("tomorrow", 1)] {
+        if norm.contains(word) {
+            return (Some(today + Duration::days(days)), Some(word.to_string()));
+        }
+    }
+    if let Some(c) = EN_WEEKDAY.captures(norm) {
+        let wd = match &c[2] {
+            "monday" => Weekday::Mon,
+            "tuesday" => Weekday::Tue,
+            "wednesday" => Weekday::Wed,
+            "thursday" => Weekday::Thu,
+            "friday" => Weekday::Fri,
+            "saturday" => Weekday::Sat,
+            _ => Weekday::Sun,
+        };
+        let mut due = monday + Duration::days(wd.num_days_from_monday() as i64);
+        if c.get(1).is_some() {
+            due += Duration::days(7);
+        } else if due <= today {
+            due += Duration::days(7);
+        }
+        return (Some(due), Some(c[0].to_string()));
+    }
+    for word in ["下下周", "下周", "下星期", "下礼拜", "next week"] {
+        if norm.contains(word) {
+            let weeks = if word == "下下周" { 2 } else { 1 };
+            return (
+                Some(monday + Duration::days(7 * weeks)),
+                Some(word.to_string()),
+            );
+        }
+    }
+    if let Some(c) = DAY.captures(norm) {
+        let d: u32 = c[1].parse().unwrap_or(0);
+        let mut due = NaiveDate::from_ymd_opt(today.year(), today.month(), d);
+        if due.is_some_and(|x| x < today) {
+            let (y, m) = if today.month() == 12 {
+                (today.year() + 1, 1)
+            } else {
+                (today.year(), today.month() + 1)
+            };
+            due = NaiveDate::from_ymd_opt(y, m, d);
+        }
+        return (due, Some(c[0].to_string()));
+    }
+    (None, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn patterns_compile() {
+        for p in [
+            &*VISIT_CUE_ZH,
+            &*VISIT_CUE_EN,
+            &*QUESTION,
+            &*REPORTED,
+            &*PLAN,
+            &*NEGATED,
+            &*CONTACT,
+            &*CONTACT_EN,
+            &*ROLE,
+        ] {
+            assert_ne!(p.as_str(), "[^\\s\\S]");
+        }
+        for (_, _, p) in MAN_SIGNALS.iter() {
+            assert_ne!(p.as_str(), "[^\\s\\S]");
+        }
+    }
+
+    #[test]
+    fn next_wednesday_from_a_monday() {
+        // 2026-03-02 is a Monday.
+        let today = d(2026, 3, 2);
+        assert_eq!(parse_due("下周三方案呈现", today).0, Some(d(2026, 3, 11)));
+        assert_eq!(parse_due("周三演示", today).0, Some(d(2026, 3, 4)));
+        assert_eq!(parse_due("明天再去", today).0, Some(d(2026, 3, 3)));
+        assert_eq!(parse_due("3月20号签约", today).0, Some(d(2026, 3, 20)));
+        assert_eq!(
+            parse_due("demo next wednesday", today).0,
+            Some(d(2026, 3, 11))
+        );
+        assert_eq!(parse_due("下周做方案呈现", today).0, Some(d(2026, 3, 9)));
+    }
+
+    #[test]
+    fn commands_and_knowledge_questions() {
+        assert_eq!(parse_command("/mode 快刀"), Parsed::NotDeal);
+        assert_eq!(parse_command("/man M+a+N"), Parsed::NotDeal);
+        assert_eq!(
+            parse_command("/mode 金鹰 顾问"),
+            Parsed::Command(Command::Mode {
+                customer: "金鹰".into(),
+                mode: SalesMode::Consultant
+            })
+        );
+        assert_eq!(
+            parse_command("/man 金鹰 money=yes authority=no"),
+            Parsed::Command(Command::Man {
+                customer: "金鹰".into(),
+                changes: vec![
+                    (ManField::Money, ManValue::Yes),
+                    (ManField::Authority, ManValue::No)
+                ]
+            })
+        );
+        assert_eq!(
+            parse_command("/man 金鹰 M+a+?"),
+            Parsed::Command(Command::Man {
+                customer: "金鹰".into(),
+                changes: vec![
+                    (ManField::Money, ManValue::Yes),
+                    (ManField::Authority, ManValue::No),
+                    (ManField::Need, ManValue::Unknown)
+                ]
+            })
+        );
+        assert_eq!(
+            parse_command("/visit \"Acme Corp\" met John"),
+            Parsed::Command(Command::Visit {
+                customer: "Acme Corp".into(),
+                body: "met John".into()
+            })
+        );
+        assert!(matches!(parse_command("/visit 金鹰"), Parsed::Usage(..)));
+        assert_eq!(parse_command("拜访前要准备什么"), Parsed::NotDeal);
+    }
+
+    #[test]
+    fn contacts_with_roles() {
+        let c = contacts(
+            "见了小王总和财务总监林总",
+            &crate::text::normalize("见了小王总和财务总监林总"),
+        );
+        let names: Vec<_> = c.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["小王总", "林总"]);
+        assert_eq!(c[1].role.as_deref(), Some("财务总监"));
+    }
+}

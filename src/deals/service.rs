@@ -1,0 +1,1039 @@
+//! [`DealService`]: deal commands and visit logs in, replies out.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Local};
+
+use super::model::{
+    Customer, Deal, ManField, ManSetting, ManValue, ModeChoice, Outcome, SalesMode, Visit,
+};
+use super::parse::{parse_command, Command, Parsed, Parser};
+use super::program::{program, recompute, suggest_mode};
+use super::{Clock, DealError, DealSettings};
+use crate::knowledge::{Body, Knowledge};
+use crate::reply::{Item, Reply};
+use crate::storage::DealStore;
+use crate::text::{edit_distance, Normalizer};
+use crate::user::UserKey;
+
+/// Handles deal commands and visit logs for every user. Cheap to share:
+/// the store and knowledge are behind `Arc`s.
+pub struct DealService {
+    pub(super) store: Arc<dyn DealStore>,
+    pub(super) knowledge: Arc<Knowledge>,
+    settings: DealSettings,
+    clock: Clock,
+    normalizer: Option<Normalizer>,
+}
+
+/// Reply language: Chinese when the message has Chinese.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    fn of(raw: &str) -> Lang {
+        if raw.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    fn pick(self, zh: impl Into<String>, en: impl Into<String>) -> String {
+        match self {
+            Lang::Zh => zh.into(),
+            Lang::En => en.into(),
+        }
+    }
+}
+
+/// Which of the user's deals a name means.
+enum Resolved {
+    One(Box<Deal>),
+    Many(Vec<Deal>),
+    None,
+}
+
+fn private(mut r: Reply) -> Reply {
+    r.private = true;
+    r
+}
+
+fn deal_item(d: &Deal) -> Item {
+    Item {
+        id: d.id.clone(),
+        kind: "deal".into(),
+        title: d.customer.name.clone(),
+        title_zh: d.customer.name.clone(),
+        score: 0.0,
+    }
+}
+
+impl DealService {
+    /// A service over a store, using the system clock.
+    pub fn new(
+        store: Arc<dyn DealStore>,
+        knowledge: Arc<Knowledge>,
+        settings: DealSettings,
+    ) -> Self {
+        DealService {
+            store,
+            knowledge,
+            settings,
+            clock: Arc::new(Local::now),
+            normalizer: Normalizer::new().ok(),
+        }
+    }
+
+    /// Replace the clock (tests: "days since last visit", "下周三").
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> DateTime<Local> {
+        (self.clock)()
+    }
+
+    pub(super) fn parser(&self) -> Parser<'_> {
+        Parser::new(&self.knowledge, self.normalizer.as_ref())
+    }
+
+    fn key_of(&self, name: &str) -> String {
+        self.parser().normalize(name).trim().to_string()
+    }
+
+    /// Handle the message if it is a deal matter: a deal command or a
+    /// free-text visit log. `None` otherwise (the answer engine handles it).
+    pub async fn try_handle(&self, user: &UserKey, raw: &str, normalized: &str) -> Option<Reply> {
+        let lang = Lang::of(raw);
+        let cmd = match parse_command(raw) {
+            Parsed::Command(c) => c,
+            Parsed::Usage(zh, en) => return Some(private(Reply::error(lang.pick(zh, en)))),
+            Parsed::NotDeal if raw.trim_start().starts_with(['/', '／']) => return None,
+            Parsed::NotDeal => self.free_text(user, raw, normalized).await?,
+        };
+        let reply = match self.run(user, raw, lang, cmd).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(user = %user, error = %e, "deal command failed");
+                Reply::error(lang.pick(
+                    format!("出错了，没有保存：{e}。请稍后再试。"),
+                    format!("Something went wrong, nothing was saved: {e}. Please try again."),
+                ))
+            }
+        };
+        Some(private(reply))
+    }
+
+    /// A free-text message that reads as a visit log, as a `/visit` command.
+    async fn free_text(&self, user: &UserKey, raw: &str, normalized: &str) -> Option<Command> {
+        let parser = self.parser();
+        // Cheap test first, so ordinary questions never touch the store.
+        parser.free_text_visit(raw, normalized, &[])?;
+        let known: Vec<String> = match self.store.deals(user).await {
+            Ok(deals) => deals
+                .iter()
+                .flat_map(|d| {
+                    std::iter::once(d.customer.key.clone()).chain(d.customer.aliases.clone())
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let customer = parser.free_text_visit(raw, normalized, &known)?;
+        Some(Command::Visit {
+            customer,
+            body: raw.trim().to_string(),
+        })
+    }
+
+    async fn run(
+        &self,
+        user: &UserKey,
+        raw: &str,
+        lang: Lang,
+        cmd: Command,
+    ) -> Result<Reply, DealError> {
+        match cmd {
+            Command::Visit { customer, body } => {
+                self.visit(user, raw, lang, &customer, &body).await
+            }
+            Command::Deal { customer } => {
+                let deals = self.store.deals(user).await?;
+                Ok(match self.resolve(&deals, &customer) {
+                    Resolved::One(d) => self.render_deal(&d, lang),
+                    Resolved::Many(m) => ambiguous(&m, &customer, lang),
+                    Resolved::None => not_found(&customer, &deals, lang),
+                })
+            }
+            Command::Deals => {
+                let deals = self.store.deals(user).await?;
+                let lang = lang_of_bare_command(raw, lang, &deals);
+                Ok(self.render_deals(&deals, lang))
+            }
+            Command::Undo => {
+                let deals = self.store.deals(user).await?;
+                let lang = lang_of_bare_command(raw, lang, &deals);
+                self.undo(user, lang).await
+            }
+            Command::Mode { customer, mode } => self
+                .change(user, &customer, lang, |d| {
+                    d.mode = ModeChoice {
+                        mode,
+                        chosen: true,
+                        reason: "由销售人员设定".into(),
+                    };
+                })
+                .await
+                .map(|r| r.map_or_else(|e| e, |d| self.render_mode(&d, lang))),
+            Command::Man { customer, changes } => {
+                let now = self.now();
+                self.change(user, &customer, lang, move |d| {
+                    for (field, value) in &changes {
+                        d.man_settings.push(ManSetting {
+                            field: *field,
+                            value: *value,
+                            at: now,
+                        });
+                    }
+                })
+                .await
+                .map(|r| r.map_or_else(|e| e, |d| self.render_man(&d, lang)))
+            }
+            Command::Won { customer, note } => {
+                let now = self.now();
+                self.change(user, &customer, lang, move |d| {
+                    d.outcome = Some(Outcome {
+                        won: true,
+                        reason: note.clone(),
+                        at: now,
+                    });
+                })
+                .await
+                .map(|r| r.map_or_else(|e| e, |d| self.render_outcome(&d, lang)))
+            }
+            Command::Lost { customer, reason } => {
+                let now = self.now();
+                self.change(user, &customer, lang, move |d| {
+                    d.outcome = Some(Outcome {
+                        won: false,
+                        reason: reason.clone(),
+                        at: now,
+                    });
+                })
+                .await
+                .map(|r| r.map_or_else(|e| e, |d| self.render_outcome(&d, lang)))
+            }
+        }
+    }
+
+    /// Apply a change to the deal `customer` names. `Err(reply)` inside
+    /// when the name is ambiguous or unknown.
+    async fn change<F>(
+        &self,
+        user: &UserKey,
+        customer: &str,
+        lang: Lang,
+        f: F,
+    ) -> Result<Result<Deal, Reply>, DealError>
+    where
+        F: Fn(&mut Deal) + Send + Sync,
+    {
+        let deals = self.store.deals(user).await?;
+        let deal = match self.resolve(&deals, customer) {
+            Resolved::One(d) => d,
+            Resolved::Many(m) => return Ok(Err(ambiguous(&m, customer, lang))),
+            Resolved::None => return Ok(Err(not_found(customer, &deals, lang))),
+        };
+        let now = self.now();
+        let k = self.knowledge.clone();
+        let updated = self
+            .store
+            .update_deal(user, &deal.id, &|d| {
+                f(d);
+                recompute(d, &k);
+                d.updated = now;
+                true
+            })
+            .await?;
+        match updated {
+            Some(d) => Ok(Ok(d)),
+            None => Ok(Err(not_found(customer, &deals, lang))),
+        }
+    }
+
+    /// Find the deal a name means: exact name or alias, then contained
+    /// either way, then one typo away.
+    fn resolve(&self, deals: &[Deal], name: &str) -> Resolved {
+        let q = self.key_of(name);
+        if q.is_empty() {
+            return Resolved::None;
+        }
+        if let Some(d) = deals.iter().find(|d| d.is_named(&q)) {
+            return Resolved::One(Box::new(d.clone()));
+        }
+        let qn = q.chars().count();
+        let names = |d: &Deal| -> Vec<String> {
+            std::iter::once(d.customer.key.clone())
+                .chain(d.customer.aliases.clone())
+                .collect()
+        };
+        let pick = |hits: Vec<&Deal>| match hits.len() {
+            0 => None,
+            1 => Some(Resolved::One(Box::new(hits[0].clone()))),
+            _ => Some(Resolved::Many(hits.into_iter().cloned().collect())),
+        };
+        if qn >= 2 {
+            let hits: Vec<&Deal> = deals
+                .iter()
+                .filter(|d| {
+                    names(d).iter().any(|n| {
+                        n.contains(q.as_str()) || (n.chars().count() >= 2 && q.contains(n.as_str()))
+                    })
+                })
+                .collect();
+            if let Some(r) = pick(hits) {
+                return r;
+            }
+        }
+        if qn >= 3 {
+            let hits: Vec<&Deal> = deals
+                .iter()
+                .filter(|d| names(d).iter().any(|n| edit_distance(n, &q) <= 1))
+                .collect();
+            if let Some(r) = pick(hits) {
+                return r;
+            }
+        }
+        Resolved::None
+    }
+
+    async fn visit(
+        &self,
+        user: &UserKey,
+        raw: &str,
+        lang: Lang,
+        customer: &str,
+        body: &str,
+    ) -> Result<Reply, DealError> {
+        let deals = self.store.deals(user).await?;
+        let written_key = self.key_of(customer);
+        if written_key.is_empty() {
+            return Ok(Reply::error(
+                lang.pick("请写出客户名称。", "Please name the customer."),
+            ));
+        }
+        let existing = match self.resolve(&deals, customer) {
+            Resolved::One(d) => Some(*d),
+            Resolved::Many(m) => return Ok(ambiguous(&m, customer, lang)),
+            Resolved::None => None,
+        };
+        let now = self.now();
+        let facts = self.parser().visit_facts(body, now);
+        let seq = self.store.next_seq().await?;
+        let visit = Visit {
+            seq,
+            at: now - Duration::days(facts.days_ago),
+            logged_at: now,
+            raw: raw.trim().to_string(),
+            customer: customer.to_string(),
+            contacts: facts.contacts.clone(),
+            activities: facts.activities.clone(),
+            objections: facts.objections.clone(),
+            man: facts.man.clone(),
+            mode_cue: facts.mode_cue,
+            next: facts.next.clone().map(|mut n| {
+                n.visit = Some(seq);
+                n
+            }),
+        };
+        let template = match &existing {
+            Some(d) => {
+                let mut t = d.clone();
+                if !t.is_named(&written_key) {
+                    t.customer.aliases = vec![written_key.clone()];
+                } else {
+                    t.customer.aliases.clear();
+                }
+                t
+            }
+            None => {
+                let mut d = Deal::new(
+                    Customer {
+                        name: customer.trim().to_string(),
+                        key: written_key.clone(),
+                        aliases: Vec::new(),
+                    },
+                    ModeChoice {
+                        mode: SalesMode::Consultant,
+                        chosen: false,
+                        reason: String::new(),
+                    },
+                    now,
+                );
+                d.mode = suggest_mode(&d);
+                d
+            }
+        };
+        let k = self.knowledge.clone();
+        let after = self
+            .store
+            .append_visit(user, &template, &visit, &|d| {
+                recompute(d, &k);
+                d.updated = now;
+            })
+            .await?;
+        Ok(self.render_visit(existing.as_ref(), &after, &visit, lang))
+    }
+
+    async fn undo(&self, user: &UserKey, lang: Lang) -> Result<Reply, DealError> {
+        let k = self.knowledge.clone();
+        let now = self.now();
+        let removed = self
+            .store
+            .remove_last_visit(user, &|d| {
+                recompute(d, &k);
+                d.updated = now;
+            })
+            .await?;
+        let Some(r) = removed else {
+            return Ok(Reply::plain(
+                "undo",
+                lang.pick("没有可以撤销的拜访记录。", "There is no visit to undo."),
+            ));
+        };
+        let date = r.visit.at.format("%Y-%m-%d");
+        let mut reply = Reply::new(
+            "undo",
+            Some(lang.pick(
+                format!("已撤销 {} 在 {date} 的拜访记录", r.customer),
+                format!("Removed your last visit: {} on {date}", r.customer),
+            )),
+        );
+        reply.push(None, format!("「{}」", r.visit.raw));
+        match &r.deal {
+            Some(d) => {
+                reply.push(
+                    None,
+                    lang.pick(
+                        format!("现在：{}，{} 次拜访。", stage_text(d, lang), d.visits.len()),
+                        format!("Now: {}, {} visit(s).", stage_text(d, lang), d.visits.len()),
+                    ),
+                );
+                reply.items.push(deal_item(d));
+            }
+            None => {
+                reply.push(
+                    None,
+                    lang.pick(
+                        "这是该客户唯一的拜访，商机已一并删除。",
+                        "That was the customer's only visit, so the deal is gone too.",
+                    ),
+                );
+            }
+        }
+        Ok(reply)
+    }
+
+    /// The user's customer names, for autocomplete.
+    pub async fn customers(&self, user: &UserKey) -> Vec<String> {
+        match self.store.deals(user).await {
+            Ok(deals) => deals.into_iter().map(|d| d.customer.name).collect(),
+            Err(e) => {
+                tracing::warn!(user = %user, error = %e, "cannot list customers");
+                Vec::new()
+            }
+        }
+    }
+
+    fn activity_label(&self, id: &str) -> String {
+        self.knowledge
+            .activities()
+            .into_iter()
+            .find(|(e, _)| e.id.0 == id)
+            .map(|(e, a)| format!("{} {}", a.code, e.title_zh))
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn objection_label(&self, id: &str) -> String {
+        self.knowledge
+            .get(id)
+            .map(|e| e.title_zh.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn render_visit(&self, before: Option<&Deal>, deal: &Deal, visit: &Visit, lang: Lang) -> Reply {
+        let n = deal.visits.len();
+        let mut r = Reply::new(
+            "visit_logged",
+            Some(lang.pick(
+                format!("已记录拜访：{}（第 {n} 次拜访）", deal.customer.name),
+                format!("Visit logged: {} (visit {n})", deal.customer.name),
+            )),
+        );
+        let mut lines = Vec::new();
+        let customer_note = match before {
+            None => lang.pick("新商机", "new deal"),
+            Some(_) => lang.pick("已有商机", "existing deal"),
+        };
+        lines.push(lang.pick(
+            format!("客户：{}（{customer_note}）", deal.customer.name),
+            format!("Customer (客户): {} ({customer_note})", deal.customer.name),
+        ));
+        if !visit.contacts.is_empty() {
+            let names: Vec<String> = visit
+                .contacts
+                .iter()
+                .map(|c| match &c.role {
+                    Some(role) => format!("{}（{role}）", c.name),
+                    None => c.name.clone(),
+                })
+                .collect();
+            lines.push(lang.pick(
+                format!("联系人：{}", names.join("、")),
+                format!("Contacts (联系人): {}", names.join(", ")),
+            ));
+        }
+        let acts: Vec<String> = visit
+            .activities
+            .iter()
+            .map(|a| self.activity_label(a))
+            .collect();
+        lines.push(if acts.is_empty() {
+            lang.pick(
+                "关键活动：没有识别到（可以写得具体些，如“确认了需求范围”“做了方案呈现”）",
+                "Key activities (关键活动): none recognised (say e.g. “confirmed the need scope”, “did the demo”)",
+            )
+        } else {
+            lang.pick(
+                format!("关键活动：{}", acts.join("、")),
+                format!("Key activities (关键活动): {}", acts.join(", ")),
+            )
+        });
+        if !visit.objections.is_empty() {
+            let obj: Vec<String> = visit
+                .objections
+                .iter()
+                .map(|o| self.objection_label(o))
+                .collect();
+            lines.push(lang.pick(
+                format!("听到的异议：可用{}", obj.join("、")),
+                format!("Objections heard (异议): try {}", obj.join(", ")),
+            ));
+        }
+        let mut man_changes = Vec::new();
+        for f in ManField::ALL {
+            let old = before
+                .map(|d| d.man.get(f).value)
+                .unwrap_or(ManValue::Unknown);
+            let new = deal.man.get(f).value;
+            if old != new {
+                man_changes.push(match lang {
+                    Lang::Zh => format!("{} {}→{}", f.zh(), old.zh(), new.zh()),
+                    Lang::En => format!("{} {}→{}", f.en(), old.en(), new.en()),
+                });
+            }
+        }
+        if !man_changes.is_empty() {
+            lines.push(lang.pick(
+                format!(
+                    "MAN：{}（现在 {}）",
+                    man_changes.join("，"),
+                    deal.man.code()
+                ),
+                format!("MAN: {} (now {})", man_changes.join(", "), deal.man.code()),
+            ));
+        }
+        let old_stage = before.and_then(|d| d.stage.clone());
+        if old_stage != deal.stage {
+            let from = old_stage.unwrap_or_else(|| lang.pick("（新）", "(new)"));
+            lines.push(lang.pick(
+                format!("阶段：{from} → {}", stage_text(deal, lang)),
+                format!("Stage (阶段): {from} → {}", stage_text(deal, lang)),
+            ));
+        } else {
+            lines.push(lang.pick(
+                format!("阶段：{}（不变）", stage_text(deal, lang)),
+                format!("Stage (阶段): {} (unchanged)", stage_text(deal, lang)),
+            ));
+        }
+        lines.push(mode_line(deal, lang));
+        if let Some(next) = &visit.next {
+            lines.push(lang.pick(
+                format!("下次拜访：{}", next_text(self, next)),
+                format!("Next visit (下次拜访): {}", next_text(self, next)),
+            ));
+        }
+        r.push(Some(&lang.pick("识别到", "Understood")), lines.join("\n"));
+        self.push_program(&mut r, deal, lang);
+        r.footer = Some(lang.pick(
+            "记错了？发 /undo 撤销这次记录。",
+            "Wrong? Send /undo to remove this visit.",
+        ));
+        r.items.push(deal_item(deal));
+        r
+    }
+
+    fn push_program(&self, r: &mut Reply, deal: &Deal, lang: Lang) {
+        let p = program(deal, &self.knowledge);
+        if !p.next.is_empty() {
+            let heading = match (&p.done_visit, lang) {
+                (Some(v), Lang::Zh) => format!("下一步（{v}之后）"),
+                (Some(v), Lang::En) => format!("Next steps (after {v})"),
+                (None, Lang::Zh) => "下一步".to_string(),
+                (None, Lang::En) => "Next steps".to_string(),
+            };
+            let body: Vec<String> = p.next.iter().map(|s| format!("• {s}")).collect();
+            r.push(Some(&heading), body.join("\n"));
+        }
+        if !p.warnings.is_empty() {
+            let body: Vec<String> = p.warnings.iter().map(|s| format!("⚠ {s}")).collect();
+            r.push(
+                Some(&lang.pick(
+                    "验收标准还没达到",
+                    "Acceptance criteria not met yet (验收标准)",
+                )),
+                body.join("\n"),
+            );
+        }
+    }
+
+    fn render_deal(&self, d: &Deal, lang: Lang) -> Reply {
+        let mut r = Reply::new("deal", Some(d.customer.name.clone()));
+        let today = self.now().date_naive();
+        let mut lines = Vec::new();
+        lines.push(lang.pick(
+            format!("阶段：{}", stage_text(d, lang)),
+            format!("Stage (阶段): {}", stage_text(d, lang)),
+        ));
+        lines.push(mode_line(d, lang));
+        let man: Vec<String> = ManField::ALL
+            .iter()
+            .map(|f| {
+                let fact = d.man.get(*f);
+                let src = match (fact.visit, fact.at) {
+                    (Some(_), Some(at)) => lang.pick(
+                        format!("（{} 拜访得知）", at.format("%m-%d")),
+                        format!(" (from the {} visit)", at.format("%m-%d")),
+                    ),
+                    (None, Some(_)) => lang.pick("（手动）", " (set by you)"),
+                    _ => String::new(),
+                };
+                match lang {
+                    Lang::Zh => format!("{} {}{src}", f.zh(), fact.value.zh()),
+                    Lang::En => format!("{} {}{src}", f.en(), fact.value.en()),
+                }
+            })
+            .collect();
+        lines.push(format!(
+            "MAN {}: {}",
+            d.man.code(),
+            man.join(lang.pick("，", ", ").as_str())
+        ));
+        let done: Vec<&str> = d
+            .activities
+            .iter()
+            .filter(|a| a.done)
+            .map(|a| a.code.as_str())
+            .collect();
+        lines.push(lang.pick(
+            format!(
+                "关键活动已完成 {}/{}：{}",
+                done.len(),
+                d.activities.len(),
+                done.join(" ")
+            ),
+            format!(
+                "Key activities done (关键活动) {}/{}: {}",
+                done.len(),
+                d.activities.len(),
+                done.join(" ")
+            ),
+        ));
+        if !d.contacts.is_empty() {
+            let c: Vec<String> = d
+                .contacts
+                .iter()
+                .map(|c| match &c.role {
+                    Some(role) => format!("{}（{role}）", c.name),
+                    None => c.name.clone(),
+                })
+                .collect();
+            lines.push(lang.pick(
+                format!("联系人：{}", c.join("、")),
+                format!("Contacts (联系人): {}", c.join(", ")),
+            ));
+        }
+        if let Some(v) = d.last_visit() {
+            let days = (today - v.at.date_naive()).num_days();
+            lines.push(lang.pick(
+                format!("拜访 {} 次，最近一次 {days} 天前", d.visits.len()),
+                format!("{} visit(s), last {days} day(s) ago", d.visits.len()),
+            ));
+        }
+        if !d.objections.is_empty() {
+            let mut o: Vec<String> = d
+                .objections
+                .iter()
+                .map(|o| self.objection_label(&o.id))
+                .collect();
+            o.dedup();
+            lines.push(lang.pick(
+                format!("听到的异议：{}", o.join("、")),
+                format!("Objections (异议): {}", o.join(", ")),
+            ));
+        }
+        for n in &d.next_steps {
+            lines.push(lang.pick(
+                format!("下次拜访：{}", next_text(self, n)),
+                format!("Next visit (下次拜访): {}", next_text(self, n)),
+            ));
+        }
+        if let Some(o) = &d.outcome {
+            let why = o.reason.clone().unwrap_or_default();
+            lines.push(match (o.won, lang) {
+                (true, Lang::Zh) => format!("已赢单 {} {why}", o.at.format("%Y-%m-%d")),
+                (true, Lang::En) => format!("Won (赢单) {} {why}", o.at.format("%Y-%m-%d")),
+                (false, Lang::Zh) => format!("已丢单 {}：{why}", o.at.format("%Y-%m-%d")),
+                (false, Lang::En) => format!("Lost (丢单) {}: {why}", o.at.format("%Y-%m-%d")),
+            });
+        }
+        r.push(None, lines.join("\n"));
+        if d.is_open() {
+            self.push_program(&mut r, d, lang);
+        }
+        r.items.push(deal_item(d));
+        r
+    }
+
+    fn render_deals(&self, deals: &[Deal], lang: Lang) -> Reply {
+        let today = self.now().date_naive();
+        let stale_days = i64::from(self.settings.stale_days);
+        let mut open: Vec<(&Deal, i64)> = deals
+            .iter()
+            .filter(|d| d.is_open())
+            .map(|d| {
+                let last = d.last_visit().map(|v| v.at).unwrap_or(d.created);
+                (d, (today - last.date_naive()).num_days())
+            })
+            .collect();
+        open.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| a.0.customer.name.cmp(&b.0.customer.name))
+        });
+        let mut r = Reply::new(
+            "deals",
+            Some(lang.pick(
+                format!("我的商机：{} 个进行中", open.len()),
+                format!("My pipeline: {} open deal(s)", open.len()),
+            )),
+        );
+        if deals.is_empty() {
+            r.push(
+                None,
+                lang.pick(
+                    "还没有商机。拜访后发：/visit 客户 拜访内容",
+                    "No deals yet. After a visit send: /visit CUSTOMER what happened",
+                ),
+            );
+            return r;
+        }
+        let stale = open.iter().filter(|(_, days)| *days >= stale_days).count();
+        let mut lines = Vec::new();
+        for (d, days) in &open {
+            let next = d
+                .next_steps
+                .first()
+                .map(|n| next_text(self, n))
+                .or_else(|| program(d, &self.knowledge).next.into_iter().next())
+                .unwrap_or_else(|| "—".into());
+            let flag = if *days >= stale_days {
+                lang.pick(
+                    format!("⚠ 已 {days} 天没拜访 "),
+                    format!("⚠ stale, {days} days "),
+                )
+            } else {
+                String::new()
+            };
+            lines.push(lang.pick(
+                format!(
+                    "• {flag}{} · {} · {}模式 · {days} 天前 · 下一步：{next}",
+                    d.customer.name,
+                    stage_short(d),
+                    d.mode.mode.zh()
+                ),
+                format!(
+                    "• {flag}{} · {} · {} ({}) · {days} day(s) ago · next: {next}",
+                    d.customer.name,
+                    stage_short(d),
+                    d.mode.mode.en(),
+                    d.mode.mode.zh()
+                ),
+            ));
+        }
+        if !lines.is_empty() {
+            r.push(None, lines.join("\n"));
+        }
+        let won = deals
+            .iter()
+            .filter(|d| d.outcome.as_ref().is_some_and(|o| o.won))
+            .count();
+        let lost = deals
+            .iter()
+            .filter(|d| d.outcome.as_ref().is_some_and(|o| !o.won))
+            .count();
+        let mut footer = lang.pick(
+            format!("赢单 {won}，丢单 {lost}"),
+            format!("won {won}, lost {lost}"),
+        );
+        if stale > 0 {
+            footer.push_str(&lang.pick(
+                format!("；{stale} 个商机超过 {stale_days} 天没拜访"),
+                format!("; {stale} deal(s) without a visit for {stale_days}+ days"),
+            ));
+        }
+        r.footer = Some(footer);
+        for (d, _) in &open {
+            r.items.push(deal_item(d));
+        }
+        r
+    }
+
+    fn render_mode(&self, d: &Deal, lang: Lang) -> Reply {
+        let mut r = Reply::new(
+            "mode_changed",
+            Some(lang.pick(
+                format!("{}：销售模式改为{}模式", d.customer.name, d.mode.mode.zh()),
+                format!(
+                    "{}: sales mode set to {} ({}模式)",
+                    d.customer.name,
+                    d.mode.mode.en(),
+                    d.mode.mode.zh()
+                ),
+            )),
+        );
+        if let Some((e, m)) = self.knowledge.mode(d.mode.mode.id()) {
+            let mut s = format!("{}：{}", e.title_zh, m.purpose);
+            if let Some(std) = &m.standard {
+                s.push_str(&format!(" 标准要求：{std}"));
+            }
+            r.push(None, s);
+        }
+        self.push_program(&mut r, d, lang);
+        r.items.push(deal_item(d));
+        r
+    }
+
+    fn render_man(&self, d: &Deal, lang: Lang) -> Reply {
+        let code = d.man.code();
+        let mut r = Reply::new(
+            "man_changed",
+            Some(lang.pick(
+                format!("{}：MAN 现在是 {code}", d.customer.name),
+                format!("{}: MAN is now {code}", d.customer.name),
+            )),
+        );
+        let exact = self.knowledge.entries().iter().find_map(|e| match &e.body {
+            Body::Man(m) if m.code == code => Some((e, m)),
+            _ => None,
+        });
+        match exact {
+            Some((e, m)) => {
+                r.push(None, format!("{}：{}\n{}", e.title_zh, m.meaning, m.action));
+            }
+            None => {
+                r.push(
+                    None,
+                    lang.pick(
+                        "还有未知项（?）：下次拜访时弄清楚，再用 /man 记下。",
+                        "Some answers are still unknown (?): find out on the next visit and record them with /man.",
+                    ),
+                );
+            }
+        }
+        r.items.push(deal_item(d));
+        r
+    }
+
+    fn render_outcome(&self, d: &Deal, lang: Lang) -> Reply {
+        let Some(o) = &d.outcome else {
+            return self.render_deal(d, lang);
+        };
+        let why = o.reason.clone().unwrap_or_default();
+        let mut r = if o.won {
+            Reply::new(
+                "won",
+                Some(lang.pick(
+                    format!("恭喜！{} 赢单", d.customer.name),
+                    format!("Congratulations! {} won (赢单)", d.customer.name),
+                )),
+            )
+        } else {
+            Reply::new(
+                "lost",
+                Some(lang.pick(
+                    format!("{} 记为丢单：{why}", d.customer.name),
+                    format!("{} marked lost (丢单): {why}", d.customer.name),
+                )),
+            )
+        };
+        let p = program(d, &self.knowledge);
+        if o.won && !p.next.is_empty() {
+            let body: Vec<String> = p.next.iter().map(|s| format!("• {s}")).collect();
+            r.push(
+                Some(&lang.pick(
+                    "实现销售（成交阶段）还要做",
+                    "Still to do to realize the sale (实现销售)",
+                )),
+                body.join("\n"),
+            );
+        }
+        if !o.won {
+            r.push(
+                None,
+                lang.pick(
+                    "输单后也可以继续和客户保持联系，总结原因用于下一个商机。",
+                    "Keep in touch with the customer and use the reason on your next deal.",
+                ),
+            );
+        }
+        r.items.push(deal_item(d));
+        r
+    }
+}
+
+/// `/deals` and `/undo` carry no words to tell the language by: answer in
+/// the language of the rep's latest visit log.
+fn lang_of_bare_command(raw: &str, lang: Lang, deals: &[Deal]) -> Lang {
+    if lang == Lang::Zh || raw.split_whitespace().count() > 1 {
+        return lang;
+    }
+    deals
+        .iter()
+        .filter_map(|d| d.last_visit())
+        .max_by_key(|v| v.seq)
+        .map(|v| Lang::of(&v.raw))
+        .unwrap_or(lang)
+}
+
+fn stage_text(d: &Deal, lang: Lang) -> String {
+    let stage = d.stage.clone().unwrap_or_else(|| "潜在阶段".into());
+    let step = d.step.as_deref().map(step_zh).unwrap_or("开发商机");
+    match lang {
+        Lang::Zh => format!("{stage}（{step}）"),
+        Lang::En => format!("{stage} / {step}"),
+    }
+}
+
+fn stage_short(d: &Deal) -> String {
+    d.stage.clone().unwrap_or_else(|| "潜在阶段".into())
+}
+
+fn step_zh(id: &str) -> &'static str {
+    match id {
+        "step.develop" => "开发商机",
+        "step.guide" => "引导需求",
+        "step.criteria" => "建立标准",
+        "step.value" => "呈现价值",
+        "step.realize" => "实现销售",
+        _ => "",
+    }
+}
+
+fn mode_line(d: &Deal, lang: Lang) -> String {
+    let m = d.mode.mode;
+    if d.mode.chosen {
+        lang.pick(
+            format!("销售模式：{}模式", m.zh()),
+            format!("Sales mode (销售模式): {} ({}模式)", m.en(), m.zh()),
+        )
+    } else {
+        let alt = if m == SalesMode::Quick {
+            "顾问"
+        } else {
+            "快刀"
+        };
+        lang.pick(
+            format!(
+                "销售模式：{}模式（建议：{}；可用 /mode {} {alt} 修改）",
+                m.zh(),
+                d.mode.reason,
+                d.customer.name
+            ),
+            format!(
+                "Sales mode (销售模式): {} ({}模式), suggested: {}; change with /mode {} {alt}",
+                m.en(),
+                m.zh(),
+                d.mode.reason,
+                d.customer.name
+            ),
+        )
+    }
+}
+
+fn next_text(svc: &DealService, n: &super::model::NextStep) -> String {
+    let mut s = n.text.clone();
+    if let Some(due) = n.due {
+        s.push_str(&format!("（{}）", due.format("%Y-%m-%d")));
+    }
+    if let Some(a) = &n.activity {
+        s.push_str(&format!(" [{}]", svc.activity_label(a)));
+    }
+    s
+}
+
+fn ambiguous(deals: &[Deal], name: &str, lang: Lang) -> Reply {
+    let names: Vec<String> = deals.iter().map(|d| d.customer.name.clone()).collect();
+    let mut r = Reply::new(
+        "ambiguous",
+        Some(lang.pick(
+            format!("“{name}”指哪个客户？"),
+            format!("Which customer do you mean by “{name}”?"),
+        )),
+    );
+    r.push(
+        None,
+        lang.pick(
+            format!("{}\n请用完整名称再发一次。", names.join("、")),
+            format!(
+                "{}\nPlease send it again with the full name.",
+                names.join(", ")
+            ),
+        ),
+    );
+    r.items = deals.iter().map(deal_item).collect();
+    r
+}
+
+fn not_found(name: &str, deals: &[Deal], lang: Lang) -> Reply {
+    let mut r = Reply::new(
+        "deal_not_found",
+        Some(lang.pick(
+            format!("没有找到客户“{name}”的商机"),
+            format!("No deal found for “{name}”"),
+        )),
+    );
+    let names: Vec<String> = deals
+        .iter()
+        .take(10)
+        .map(|d| d.customer.name.clone())
+        .collect();
+    r.push(
+        None,
+        if names.is_empty() {
+            lang.pick(
+                "你还没有商机。拜访后发：/visit 客户 拜访内容",
+                "You have no deals yet. After a visit send: /visit CUSTOMER what happened",
+            )
+        } else {
+            lang.pick(
+                format!("你的客户：{}", names.join("、")),
+                format!("Your customers: {}", names.join(", ")),
+            )
+        },
+    );
+    r
+}

@@ -1,0 +1,502 @@
+//! The deal side as a rep sees it: messages in, replies out, over a real
+//! sled store and the real knowledge files, with a fixed clock.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Duration, Local, TimeZone};
+use ussbot::deals::{DealService, DealSettings, ExportFormat};
+use ussbot::knowledge::Knowledge;
+use ussbot::reply::Reply;
+use ussbot::storage::{open_sled, DealStore};
+use ussbot::text::Normalizer;
+use ussbot::user::UserKey;
+
+fn knowledge() -> Arc<Knowledge> {
+    static K: OnceLock<Arc<Knowledge>> = OnceLock::new();
+    K.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        Arc::new(ussbot::knowledge::load_dir(&dir).expect("knowledge loads"))
+    })
+    .clone()
+}
+
+fn normalizer() -> &'static Normalizer {
+    static N: OnceLock<Normalizer> = OnceLock::new();
+    N.get_or_init(|| Normalizer::new().expect("normalizer"))
+}
+
+/// Monday 2026-03-02 09:00 plus `offset` minutes, adjustable by tests.
+struct Bot {
+    svc: DealService,
+    store: Arc<dyn DealStore>,
+    minutes: Arc<AtomicI64>,
+    _dir: tempfile::TempDir,
+}
+
+fn start() -> DateTime<Local> {
+    Local
+        .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+impl Bot {
+    fn new() -> Bot {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store: Arc<dyn DealStore> =
+            Arc::new(open_sled(&dir.path().join("data")).expect("open"));
+        Bot::over(store, dir)
+    }
+
+    fn over(store: Arc<dyn DealStore>, dir: tempfile::TempDir) -> Bot {
+        let minutes = Arc::new(AtomicI64::new(0));
+        let m = minutes.clone();
+        let svc = DealService::new(store.clone(), knowledge(), DealSettings { stale_days: 14 })
+            .with_clock(Arc::new(move || {
+                start() + Duration::minutes(m.load(Ordering::SeqCst))
+            }));
+        Bot {
+            svc,
+            store,
+            minutes,
+            _dir: dir,
+        }
+    }
+
+    fn advance_days(&self, days: i64) {
+        self.minutes.fetch_add(days * 24 * 60, Ordering::SeqCst);
+    }
+
+    async fn say(&self, user: &UserKey, text: &str) -> Option<Reply> {
+        self.svc
+            .try_handle(user, text, &normalizer().normalize(text))
+            .await
+    }
+
+    async fn reply(&self, user: &UserKey, text: &str) -> Reply {
+        self.say(user, text)
+            .await
+            .unwrap_or_else(|| panic!("`{text}` should be a deal matter"))
+    }
+}
+
+fn alice() -> UserKey {
+    UserKey::new("terminal", "alice")
+}
+
+fn bob() -> UserKey {
+    UserKey::new("discord", "bob")
+}
+
+#[tokio::test]
+async fn a_visit_command_says_what_it_understood() {
+    let bot = Bot::new();
+    let r = bot
+        .reply(
+            &alice(),
+            "/visit 金鹰国际 见了小王总，确认了需求范围，下周做方案呈现",
+        )
+        .await;
+    let text = r.text();
+    assert_eq!(r.kind, "visit_logged", "{text}");
+    assert!(r.private, "deal replies are private");
+    assert!(
+        text.contains("金鹰国际") && text.contains("新商机"),
+        "{text}"
+    );
+    assert!(text.contains("小王总"), "contact missing: {text}");
+    assert!(
+        text.contains("KA07 确认需求范围"),
+        "activity missing: {text}"
+    );
+    assert!(text.contains("方案阶段"), "stage missing: {text}");
+    assert!(
+        text.contains("下周做方案呈现（2026-03-09）"),
+        "next visit missing: {text}"
+    );
+    assert_eq!(r.items[0].kind, "deal");
+
+    // The plan is a next visit, not a done activity.
+    let d = bot.reply(&alice(), "/deal 金鹰").await;
+    let t = d.text();
+    assert_eq!(d.kind, "deal");
+    assert!(t.contains("关键活动已完成 1/15：KA07\n"), "{t}");
+    assert!(t.contains("关键活动已完成 1/15"), "{t}");
+}
+
+#[tokio::test]
+async fn a_quick_knife_first_visit_gives_the_q1_follow_ups() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 华联超市 做了开场白，聊了需求")
+        .await;
+    let m = bot.reply(&alice(), "/mode 华联 快刀").await;
+    assert_eq!(m.kind, "mode_changed");
+    assert!(m.text().contains("快刀模式"), "{}", m.text());
+    let t = m.text();
+    assert!(t.contains("商机评价"), "{t}");
+    assert!(t.contains("第一封跟进信"), "{t}");
+    assert!(t.contains("快刀模式第二次拜访（Q2）"), "{t}");
+    assert!(t.contains("一周之内") && t.contains("2026-03-09 前"), "{t}");
+    // KA06 (buying vision) was not logged: Q1's acceptance is not met yet.
+    assert!(t.contains("KA06") && t.contains("验收标准"), "{t}");
+}
+
+#[tokio::test]
+async fn free_text_visit_logs_are_recognised() {
+    let bot = Bot::new();
+    let r = bot
+        .reply(&alice(), "今天拜访了金鹰国际，见了王总和财务总监林总，聊了需求，他们想上标准财务软件，预算已经批了")
+        .await;
+    let t = r.text();
+    assert_eq!(r.kind, "visit_logged", "{t}");
+    assert!(t.contains("金鹰国际"), "{t}");
+    assert!(t.contains("王总") && t.contains("林总（财务总监）"), "{t}");
+    assert!(t.contains("KA05"), "{t}");
+    assert!(t.contains("钱（预算） 未知→有"), "MAN change missing: {t}");
+    assert!(t.contains("快刀模式（建议"), "mode suggestion missing: {t}");
+
+    let r = bot
+        .reply(&alice(), "昨天又去了金鹰国际，客户说太贵了，要再降五个点")
+        .await;
+    let t = r.text();
+    assert_eq!(r.kind, "visit_logged", "{t}");
+    assert!(t.contains("已有商机") && t.contains("第 2 次拜访"), "{t}");
+    assert!(t.contains("反问法"), "objection missing: {t}");
+}
+
+#[tokio::test]
+async fn english_visit_logs_get_english_replies_with_uss_terms() {
+    let bot = Bot::new();
+    let r = bot
+        .reply(
+            &alice(),
+            "Visited Acme Corp today, met with John Smith, discussed their needs.",
+        )
+        .await;
+    let t = r.text();
+    assert_eq!(r.kind, "visit_logged", "{t}");
+    assert!(t.contains("Visit logged: Acme Corp"), "{t}");
+    assert!(
+        t.contains("Key activities (关键活动)") && t.contains("KA05"),
+        "{t}"
+    );
+    assert!(t.contains("John Smith"), "{t}");
+}
+
+#[tokio::test]
+async fn questions_and_knowledge_commands_are_left_to_the_engine() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 金鹰国际 见了王总").await;
+    let mut messages: Vec<String> = [
+        "拜访前要准备什么",
+        "客户说太贵了",
+        "how do I close",
+        "刚拜访完发起人，接下来我要做哪几件事",
+        "见了决策人之后该干嘛？",
+        "/mode 快刀",
+        "/man M+a+N",
+        "/help",
+        "What should I do after I visited the customer?",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    #[derive(serde::Deserialize)]
+    struct Q {
+        text: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Queries {
+        query: Vec<Q>,
+    }
+    let q: Queries =
+        toml::from_str(&std::fs::read_to_string(root.join("queries.toml")).expect("queries"))
+            .expect("queries parse");
+    messages.extend(q.query.into_iter().map(|q| q.text));
+    messages.extend(
+        std::fs::read_to_string(root.join("out_of_scope.txt"))
+            .expect("out of scope")
+            .lines()
+            .map(str::to_string),
+    );
+    for m in &messages {
+        if let Some(r) = bot.say(&alice(), m).await {
+            panic!("`{m}` was taken as a deal matter: {} {}", r.kind, r.text());
+        }
+    }
+    let d = bot.reply(&alice(), "/deal 金鹰国际").await;
+    assert!(
+        d.text().contains("拜访 1 次"),
+        "a question changed the deal: {}",
+        d.text()
+    );
+}
+
+#[tokio::test]
+async fn the_pipeline_flags_stale_deals() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 金鹰国际 见了王总，确认了需求范围")
+        .await;
+    bot.advance_days(20);
+    bot.reply(&alice(), "/visit 华联超市 做了开场白").await;
+    let r = bot.reply(&alice(), "/deals").await;
+    let t = r.text();
+    assert_eq!(r.kind, "deals");
+    assert!(r.private);
+    assert!(t.contains("2 个进行中"), "{t}");
+    let gold = t
+        .lines()
+        .find(|l| l.contains("金鹰国际"))
+        .expect("金鹰 line");
+    assert!(
+        gold.contains("⚠ 已 20 天没拜访") && gold.contains("方案阶段"),
+        "{gold}"
+    );
+    let hl = t
+        .lines()
+        .find(|l| l.contains("华联超市"))
+        .expect("华联 line");
+    assert!(!hl.contains('⚠') && hl.contains("0 天前"), "{hl}");
+    assert!(t.contains("1 个商机超过 14 天没拜访"), "{t}");
+}
+
+#[tokio::test]
+async fn undo_removes_my_last_visit_only() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 金鹰国际 见了王总").await;
+    bot.reply(&alice(), "/visit 金鹰国际 确认了需求范围").await;
+    let u = bot.reply(&alice(), "/undo").await;
+    assert_eq!(u.kind, "undo");
+    assert!(u.text().contains("确认了需求范围"), "{}", u.text());
+    let d = bot.reply(&alice(), "/deal 金鹰国际").await;
+    assert!(
+        d.text().contains("拜访 1 次") && !d.text().contains("KA07"),
+        "{}",
+        d.text()
+    );
+    let u = bot.reply(&alice(), "/undo").await;
+    assert!(u.text().contains("商机已一并删除"), "{}", u.text());
+    assert_eq!(
+        bot.reply(&alice(), "/deal 金鹰国际").await.kind,
+        "deal_not_found"
+    );
+    assert!(bot
+        .reply(&alice(), "/undo")
+        .await
+        .text()
+        .contains("no visit to undo"));
+}
+
+#[tokio::test]
+async fn an_ambiguous_customer_asks_which() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 金鹰国际 见了王总").await;
+    bot.reply(&alice(), "/visit 金鹰商贸 见了林总").await;
+    let r = bot.reply(&alice(), "/deal 金鹰").await;
+    assert_eq!(r.kind, "ambiguous");
+    assert!(r.text().contains("金鹰国际") && r.text().contains("金鹰商贸"));
+    let v = bot.reply(&alice(), "/visit 金鹰 确认了需求范围").await;
+    assert_eq!(v.kind, "ambiguous", "an ambiguous visit must not be logged");
+    let deals = bot.store.deals(&alice()).await.expect("deals");
+    assert_eq!(deals.iter().map(|d| d.visits.len()).sum::<usize>(), 2);
+    // A loose name that fits one deal is that deal, and becomes an alias.
+    let v = bot.reply(&alice(), "/visit 金鹰商 确认了需求范围").await;
+    assert!(
+        v.text().contains("金鹰商贸") && v.text().contains("第 2 次拜访"),
+        "{}",
+        v.text()
+    );
+}
+
+#[tokio::test]
+async fn man_mode_won_and_lost_commands() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 金鹰国际 见了王总，确认了需求范围")
+        .await;
+    let m = bot
+        .reply(&alice(), "/man 金鹰 money=yes authority=no")
+        .await;
+    assert_eq!(m.kind, "man_changed");
+    assert!(m.text().contains("M+a+N"), "{}", m.text());
+    assert!(
+        m.text().contains("找"),
+        "the handbook's action for M+a+N: {}",
+        m.text()
+    );
+    let d = bot.reply(&alice(), "/deal 金鹰").await;
+    assert!(d.text().contains("决策权 无（手动）"), "{}", d.text());
+    let mode = bot.reply(&alice(), "/mode 金鹰 战略").await;
+    assert_eq!(mode.kind, "mode_changed");
+    assert!(mode.text().contains("战略模式"));
+    let won = bot.reply(&alice(), "/won 金鹰 三月签约").await;
+    assert_eq!(won.kind, "won");
+    assert!(won.text().contains("KA13 收首期款"), "{}", won.text());
+    bot.reply(&alice(), "/visit 华联超市 见了张总").await;
+    let lost = bot.reply(&alice(), "/lost 华联 预算被砍").await;
+    assert_eq!(lost.kind, "lost");
+    assert!(lost.text().contains("预算被砍"));
+    let all = bot.reply(&alice(), "/deals").await;
+    assert!(all.text().contains("赢单 1，丢单 1"), "{}", all.text());
+    let nf = bot.reply(&alice(), "/won 不存在的客户").await;
+    assert_eq!(nf.kind, "deal_not_found");
+    let usage = bot.reply(&alice(), "/man 金鹰 money=maybe").await;
+    assert_eq!(usage.kind, "error");
+}
+
+#[tokio::test]
+async fn user_b_cannot_read_or_change_user_a_deals() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 金鹰国际 见了王总，确认了需求范围")
+        .await;
+    for cmd in [
+        "/deal 金鹰国际",
+        "/mode 金鹰国际 快刀",
+        "/man 金鹰国际 money=no",
+        "/won 金鹰国际",
+        "/lost 金鹰国际 被抢了",
+    ] {
+        let r = bot.reply(&bob(), cmd).await;
+        assert_eq!(r.kind, "deal_not_found", "{cmd}: {}", r.text());
+        assert!(!r.text().contains("王总"), "{cmd} leaked: {}", r.text());
+    }
+    let r = bot.reply(&bob(), "/deals").await;
+    assert!(!r.text().contains("金鹰"), "{}", r.text());
+    assert!(bot
+        .reply(&bob(), "/undo")
+        .await
+        .text()
+        .contains("no visit to undo"));
+    assert!(bot.svc.customers(&bob()).await.is_empty());
+    let mut out = Vec::new();
+    bot.svc
+        .export(&bob(), ExportFormat::Json, &mut out)
+        .await
+        .expect("export");
+    assert!(!String::from_utf8_lossy(&out).contains("金鹰"));
+    // Bob logging the same customer name starts Bob's own deal.
+    bot.reply(&bob(), "/visit 金鹰国际 见了林总").await;
+    let a = bot.reply(&alice(), "/deal 金鹰国际").await;
+    let t = a.text();
+    assert!(
+        t.contains("拜访 1 次") && t.contains("王总") && !t.contains("林总"),
+        "{t}"
+    );
+    assert!(
+        t.contains("MAN") && !t.contains("（手动）") && !t.contains("赢单") && !t.contains("丢单"),
+        "{t}"
+    );
+    assert_eq!(
+        bot.svc.customers(&alice()).await,
+        vec!["金鹰国际".to_string()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_visit_logs_to_one_deal_lose_nothing() {
+    let bot = Arc::new(Bot::new());
+    bot.reply(&alice(), "/visit 金鹰国际 见了王总").await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let bot = bot.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = bot
+                .reply(&alice(), &format!("/visit 金鹰国际 第{i}次跟进，聊了需求"))
+                .await;
+            assert_eq!(r.kind, "visit_logged");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let deals = bot.store.deals(&alice()).await.expect("deals");
+    assert_eq!(deals.len(), 1);
+    assert_eq!(deals[0].visits.len(), 41, "concurrent visit logs were lost");
+}
+
+#[tokio::test]
+async fn json_export_and_import_round_trip_everything() {
+    let bot = Bot::new();
+    bot.reply(
+        &alice(),
+        "/visit 金鹰国际 见了小王总，确认了需求范围，下周做方案呈现",
+    )
+    .await;
+    bot.reply(&alice(), "/man 金鹰 money=yes").await;
+    bot.reply(&alice(), "/visit 华联超市 做了开场白").await;
+    bot.reply(&alice(), "/lost 华联 预算被砍").await;
+    let mut out = Vec::new();
+    bot.svc
+        .export(&alice(), ExportFormat::Json, &mut out)
+        .await
+        .expect("export");
+    let json = String::from_utf8(out).expect("utf8");
+
+    let other = Bot::new();
+    let s = other.svc.import(&json).await.expect("import");
+    assert_eq!((s.users, s.deals, s.visits), (1, 2, 2));
+    let before = bot.store.deals(&alice()).await.expect("deals");
+    let after = other.store.deals(&alice()).await.expect("deals");
+    assert_eq!(before, after, "JSON must round-trip every field");
+    // After an import, /undo still removes the newest visit.
+    other.reply(&alice(), "/visit 金鹰国际 做了方案呈现").await;
+    let u = other.reply(&alice(), "/undo").await;
+    assert!(u.text().contains("做了方案呈现"), "{}", u.text());
+}
+
+#[tokio::test]
+async fn csv_export_and_import_keep_visits_mode_and_outcome() {
+    let bot = Bot::new();
+    bot.reply(
+        &alice(),
+        "/visit 金鹰国际 见了小王总，确认了需求范围，下周做方案呈现",
+    )
+    .await;
+    bot.reply(&alice(), "/mode 金鹰 快刀").await;
+    bot.reply(
+        &alice(),
+        "/visit \"Acme Corp\" met John, discussed their needs",
+    )
+    .await;
+    bot.reply(&alice(), "/won Acme").await;
+    let mut out = Vec::new();
+    bot.svc
+        .export(&alice(), ExportFormat::Csv, &mut out)
+        .await
+        .expect("export");
+    let csv = String::from_utf8(out).expect("utf8");
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header plus one row per visit: {csv}"
+    );
+
+    let other = Bot::new();
+    let s = other.svc.import(&csv).await.expect("import");
+    assert_eq!((s.deals, s.visits), (2, 2));
+    let before = bot.store.deals(&alice()).await.expect("deals");
+    let after = other.store.deals(&alice()).await.expect("deals");
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b.customer, a.customer);
+        assert_eq!(b.mode, a.mode);
+        assert_eq!(b.stage, a.stage);
+        assert_eq!(b.activities, a.activities);
+        assert_eq!(b.outcome, a.outcome);
+        assert_eq!(b.next_steps, a.next_steps);
+        assert_eq!(b.visits.len(), a.visits.len());
+    }
+}
+
+#[tokio::test]
+async fn a_broken_import_says_why() {
+    let bot = Bot::new();
+    let e = bot
+        .svc
+        .import("{\"format\":\"other\"}")
+        .await
+        .expect_err("refused");
+    assert!(e.to_string().contains("cannot import"), "{e}");
+    let e = bot.svc.import("a,b\n1,2\n").await.expect_err("refused");
+    assert!(e.to_string().contains("csv line 1"), "{e}");
+}
