@@ -72,7 +72,7 @@ pub fn case_files(spec: Spec) -> Vec<(PathBuf, String)> {
 /// and pain, in Chinese and in English). With no generated cases, only the
 /// labelled texts.
 pub fn queries(spec: Spec, labelled: &[String], count: usize) -> Vec<String> {
-    let mut rng = Rng::new(spec.seed ^ 0x0051_E5);
+    let mut rng = Rng::new(spec.seed ^ 0x51E5);
     let mut out = Vec::with_capacity(count);
     let mut next_labelled = 0;
     for i in 0..count {
@@ -311,7 +311,7 @@ fn write_case(out: &mut String, c: &CaseSpec, triggers: bool) {
     );
     list(out, "keywords", &keywords);
     if triggers {
-        list(out, "triggers", &[short.clone()]);
+        list(out, "triggers", std::slice::from_ref(&short));
     }
     kv(out, "customer", &c.customer());
     kv(out, "industry", &format!("{}({})", ind.zh, ind.detail));
