@@ -475,10 +475,11 @@ impl<'k> Parser<'k> {
         // A customer the rep already has, named anywhere in the message.
         let mut best: Option<&String> = None;
         for k in known {
-            if k.chars().count() >= 2 && normalized.contains(k.as_str()) {
-                if best.is_none_or(|b| k.len() > b.len()) {
-                    best = Some(k);
-                }
+            if k.chars().count() >= 2
+                && normalized.contains(k.as_str())
+                && best.is_none_or(|b| k.len() > b.len())
+            {
+                best = Some(k);
             }
         }
         if let Some(k) = best {
@@ -827,9 +828,7 @@ pub fn parse_due(norm: &str, today: NaiveDate) -> (Option<NaiveDate>, Option<Str
             _ => Weekday::Sun,
         };
         let mut due = monday + Duration::days(wd.num_days_from_monday() as i64);
-        if c.get(1).is_some() {
-            due += Duration::days(7);
-        } else if due <= today {
+        if c.get(1).is_some() || due <= today {
             due += Duration::days(7);
         }
         return (Some(due), Some(c[0].to_string()));

@@ -49,7 +49,9 @@ pub fn recompute(deal: &mut Deal, k: &Knowledge) {
     deal.stage = current.map(|(_, s)| s.stage.clone());
 
     // MAN: visits and explicit settings in time order; the latest wins.
-    let mut events: Vec<(DateTime<Local>, u8, ManField, ManValue, Option<u64>)> = Vec::new();
+    // (when, visits before settings at the same time, field, value, visit)
+    type ManEvent = (DateTime<Local>, u8, ManField, ManValue, Option<u64>);
+    let mut events: Vec<ManEvent> = Vec::new();
     for v in &deal.visits {
         for (f, val) in &v.man {
             events.push((v.at, 0, *f, *val, Some(v.seq)));
@@ -299,14 +301,12 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
             activity_name(k, id)
         ));
     }
-    if !p.warnings.is_empty() || n <= visits.len() {
-        if !v.acceptance.is_empty() && !p.warnings.is_empty() {
-            p.warnings.push(format!(
-                "{}的验收标准：{}",
-                ve.title_zh,
-                v.acceptance.join("")
-            ));
-        }
+    if !v.acceptance.is_empty() && !p.warnings.is_empty() {
+        p.warnings.push(format!(
+            "{}的验收标准：{}",
+            ve.title_zh,
+            v.acceptance.join("")
+        ));
     }
     let unknown: Vec<&str> = ManField::ALL
         .iter()
