@@ -58,7 +58,8 @@ async fn every_acknowledged_visit_survives_sigkill() {
     let mut acked = Vec::new();
     for (i, line) in BufReader::new(stdout).lines().enumerate() {
         let line = line.expect("read reply");
-        let reply: serde_json::Value = serde_json::from_str(&line).expect("one JSON reply per line");
+        let reply: serde_json::Value =
+            serde_json::from_str(&line).expect("one JSON reply per line");
         assert_eq!(reply["kind"], "visit_logged", "reply {i}: {line}");
         acked.push(lines[i].clone());
         if acked.len() == KILL_AFTER {
@@ -68,7 +69,11 @@ async fn every_acknowledged_visit_survives_sigkill() {
     }
     child.wait().expect("reap");
     let _ = writer.join();
-    assert_eq!(acked.len(), KILL_AFTER, "the bot stopped acknowledging early");
+    assert_eq!(
+        acked.len(),
+        KILL_AFTER,
+        "the bot stopped acknowledging early"
+    );
 
     let store = open_sled(&data).expect("reopen after SIGKILL");
     let user = UserKey::new("terminal", "u1");
@@ -80,7 +85,10 @@ async fn every_acknowledged_visit_survives_sigkill() {
         .flat_map(|d| d.visits.into_iter().map(|v| v.raw))
         .collect();
     for a in &acked {
-        assert!(stored.contains(a), "acknowledged visit lost after SIGKILL: {a}");
+        assert!(
+            stored.contains(a),
+            "acknowledged visit lost after SIGKILL: {a}"
+        );
     }
     assert!(stored.len() >= acked.len());
 }
@@ -112,8 +120,19 @@ fn a_corrupt_data_directory_exits_non_zero_and_is_not_replaced() {
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "a corrupt store must fail; stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "a corrupt store must fail; stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(!err.contains("panicked"), "stderr: {err}");
-    assert!(err.contains(&*data.to_string_lossy()), "the error names the directory: {err}");
-    assert_eq!(std::fs::read(data.join("db")).expect("db"), vec![0x5Au8; 8192], "the data was overwritten");
+    assert!(
+        err.contains(&*data.to_string_lossy()),
+        "the error names the directory: {err}"
+    );
+    assert_eq!(
+        std::fs::read(data.join("db")).expect("db"),
+        vec![0x5Au8; 8192],
+        "the data was overwritten"
+    );
 }
