@@ -34,7 +34,8 @@ pub struct Index {
     postings: Vec<Vec<(u32, f32)>>,
     idf: Vec<f32>,
     doc_len: Vec<f32>,
-    avg_len: f32,
+    /// Per-document BM25 length factor `K1 * (1 - B + B * len / avg_len)`.
+    norm: Vec<f32>,
 }
 
 thread_local! {
@@ -69,12 +70,16 @@ impl Index {
             })
             .collect();
         let avg_len = (doc_len.iter().sum::<f32>() / n).max(1.0);
+        let norm = doc_len
+            .iter()
+            .map(|len| K1 * (1.0 - B + B * len / avg_len))
+            .collect();
         Index {
             ids,
             postings,
             idf,
             doc_len,
-            avg_len,
+            norm,
         }
     }
 
@@ -93,42 +98,46 @@ impl Index {
         self.ids.keys()
     }
 
-    /// Inverse document frequency of a term (0 when unknown).
-    pub fn idf(&self, term: &str) -> f32 {
-        self.ids.get(term).map_or(0.0, |&i| self.idf[i as usize])
+    /// The id of an indexed term.
+    pub fn term_id(&self, term: &str) -> Option<u32> {
+        self.ids.get(term).copied()
     }
 
-    /// Whether document `doc` contains `term`.
-    pub fn contains(&self, doc: u32, term: &str) -> bool {
-        self.ids.get(term).is_some_and(|&i| {
-            self.postings[i as usize]
-                .binary_search_by_key(&doc, |p| p.0)
-                .is_ok()
-        })
+    /// Inverse document frequency of a term id.
+    pub fn idf(&self, id: u32) -> f32 {
+        self.idf[id as usize]
     }
 
-    /// Score every document for weighted query terms; calls `f(doc, score)`
-    /// for each document with a positive score.
-    pub fn score(&self, query: &[(String, f32)], mut f: impl FnMut(u32, f32)) {
+    /// Whether document `doc` contains the term `id`.
+    pub fn contains(&self, doc: u32, id: u32) -> bool {
+        self.postings[id as usize]
+            .binary_search_by_key(&doc, |p| p.0)
+            .is_ok()
+    }
+
+    /// Score every document for weighted query term ids, skipping terms
+    /// whose idf is below `min_idf` (they are in most documents, cost the
+    /// most and tell the least); calls `f(doc, score)` for each document
+    /// with a positive score.
+    pub fn score(&self, query: &[(u32, f32)], min_idf: f32, mut f: impl FnMut(u32, f32)) {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let (acc, touched) = &mut *s;
             if acc.len() < self.len() {
                 acc.resize(self.len(), 0.0);
             }
-            for (term, qw) in query {
-                let Some(&id) = self.ids.get(term) else {
+            for &(id, qw) in query {
+                let idf = self.idf[id as usize];
+                if idf < min_idf {
                     continue;
-                };
-                let idf = self.idf[id as usize] * qw;
+                }
+                let w = idf * qw * (K1 + 1.0);
                 for &(doc, tf) in &self.postings[id as usize] {
-                    let norm = 1.0 - B + B * self.doc_len[doc as usize] / self.avg_len;
-                    let s = idf * tf * (K1 + 1.0) / (tf + K1 * norm);
                     let slot = &mut acc[doc as usize];
                     if *slot == 0.0 {
                         touched.push(doc);
                     }
-                    *slot += s;
+                    *slot += w * tf / (tf + self.norm[doc as usize]);
                 }
             }
             for &doc in touched.iter() {

@@ -38,6 +38,12 @@ const MIN_SCORE: f32 = 4.0;
 const MIN_COVERAGE: f32 = 0.3;
 /// Longest query considered, in characters.
 const MAX_QUERY_CHARS: usize = 500;
+/// Query terms in more documents than this idf implies are skipped while
+/// scoring (about 40% of documents or more).
+const MIN_IDF: f32 = 0.9;
+/// Bigrams in more documents than this idf implies are not scored (about
+/// 12% of documents or more).
+const MIN_BIGRAM_IDF: f32 = 2.0;
 /// Candidates kept after scoring, before the coverage check.
 const MAX_CANDIDATES: usize = 32;
 /// Results kept in a reply's item list.
@@ -98,8 +104,10 @@ pub struct Engine {
     normalizer: Normalizer,
     tokenizer: Tokenizer,
     index: Index,
-    triggers: RegexSet,
-    trigger_entry: Vec<usize>,
+    /// Kind of each entry, by position (a compact copy for the scoring loop).
+    kinds: Vec<Kind>,
+    /// (entry, its triggers as one regex).
+    triggers: Vec<(usize, Regex)>,
     intents: RegexSet,
     intent_kinds: Vec<Vec<Kind>>,
     man_code: Regex,
@@ -113,10 +121,15 @@ impl Engine {
             knowledge.words.iter().map(|(w, f)| (w.as_str(), *f)),
             &knowledge.synonyms,
         );
+        // Titles and keywords segment whole; each distinct word is added once.
+        let mut added = std::collections::HashSet::new();
         for e in knowledge.entries() {
-            tokenizer.add_word(&e.title_zh);
-            for k in &e.keywords {
-                tokenizer.add_word(&k.to_lowercase());
+            for w in std::iter::once(&e.title_zh).chain(&e.keywords) {
+                let w = w.to_lowercase();
+                if !added.contains(&w) {
+                    tokenizer.add_word(&w);
+                    added.insert(w);
+                }
             }
         }
         let mut docs = Vec::with_capacity(knowledge.entries().len());
@@ -124,8 +137,10 @@ impl Engine {
         let mut bigrams = Vec::new();
         for e in knowledge.entries() {
             let mut doc = DocTerms::default();
+            // Knowledge is written in simplified Chinese, so indexing skips
+            // the script conversion that queries get.
             let mut field = |text: &str, weight: f32| {
-                let n = normalizer.normalize(text);
+                let n = crate::text::normalize(text);
                 words.clear();
                 bigrams.clear();
                 tokenizer.words(&n, &mut words);
@@ -148,21 +163,27 @@ impl Engine {
         let index = Index::build(docs);
         tokenizer.set_vocabulary(index.terms().filter(|t| !tokenize::is_bigram(t)).cloned());
 
-        let mut patterns = Vec::new();
-        let mut trigger_entry = Vec::new();
+        // One regex per entry (its triggers joined): each keeps its own
+        // literal prefilter, which is far faster than one large set.
+        let mut triggers = Vec::new();
         for (i, e) in knowledge.entries().iter().enumerate() {
-            for t in &e.triggers {
-                patterns.push(t.as_str().to_string());
-                trigger_entry.push(i);
+            if e.triggers.is_empty() {
+                continue;
             }
+            let joined = e
+                .triggers
+                .iter()
+                .map(|t| format!("(?:{})", ascii_word_boundaries(t.as_str())))
+                .collect::<Vec<_>>()
+                .join("|");
+            let re = Regex::new(&joined).map_err(|e| EngineError::Patterns(e.to_string()))?;
+            triggers.push((i, re));
         }
-        let triggers =
-            RegexSet::new(&patterns).map_err(|e| EngineError::Patterns(e.to_string()))?;
         let mut intent_patterns = Vec::new();
         let mut intent_kinds = Vec::new();
         for it in &knowledge.intents {
             for p in &it.patterns {
-                intent_patterns.push(p.as_str().to_string());
+                intent_patterns.push(ascii_word_boundaries(p.as_str()));
                 intent_kinds.push(it.kinds.clone());
             }
         }
@@ -171,13 +192,14 @@ impl Engine {
         let man_code =
             Regex::new(r"(?:^|[^A-Za-z])([Mm])\s*\+\s*([Aa])\s*\+\s*([Nn])(?:$|[^A-Za-z])")
                 .map_err(|e| EngineError::Patterns(e.to_string()))?;
+        let kinds = knowledge.entries().iter().map(Entry::kind).collect();
         Ok(Engine {
+            kinds,
             knowledge,
             normalizer,
             tokenizer,
             index,
             triggers,
-            trigger_entry,
             intents,
             intent_kinds,
             man_code,
@@ -276,11 +298,19 @@ impl Engine {
         }
         let allowed = |doc: usize| kinds.is_none_or(|k| k.contains(&entries[doc].kind()));
 
+        // Resolve terms once: (id, query weight); unknown terms stay for coverage.
+        // Bigrams are a weak fallback: only the rarer ones are worth scoring.
+        let ids: Vec<(u32, f32)> = terms
+            .iter()
+            .filter_map(|(t, w)| self.index.term_id(t).map(|id| (t, id, *w)))
+            .filter(|(t, id, _)| !tokenize::is_bigram(t) || self.index.idf(*id) >= MIN_BIGRAM_IDF)
+            .map(|(_, id, w)| (id, w))
+            .collect();
         let mut hits: Vec<Hit> = Vec::new();
-        self.index.score(&terms, |doc, s| {
+        self.index.score(&ids, MIN_IDF, |doc, s| {
             let doc = doc as usize;
             if allowed(doc) {
-                let boost = if wanted.contains(&entries[doc].kind()) {
+                let boost = if wanted.contains(&self.kinds[doc]) {
                     INTENT_BOOST
                 } else {
                     1.0
@@ -293,16 +323,14 @@ impl Engine {
             }
         });
 
-        // Pattern evidence: triggers, MAN cues, an exact MAN code.
-        let mut extra: Vec<(usize, f32, f32)> = Vec::new(); // (entry, add, multiply)
-        let mut fired: Vec<usize> = self
-            .triggers
-            .matches(&normalized)
-            .into_iter()
-            .map(|i| self.trigger_entry[i])
-            .collect();
-        fired.dedup();
-        extra.extend(fired.into_iter().map(|e| (e, TRIGGER_BOOST, 1.0)));
+        // Pattern evidence: triggers, MAN cues, an exact MAN code, as
+        // (add, multiply) per entry.
+        let mut extra: HashMap<usize, (f32, f32)> = HashMap::new();
+        for (entry, re) in &self.triggers {
+            if re.is_match(&normalized) {
+                extra.insert(*entry, (TRIGGER_BOOST, 1.0));
+            }
+        }
         // With two or more MAN dimensions stated, the combination that fits
         // them wins and the ones the message contradicts drop.
         let signals = self.knowledge.man_signals(&normalized);
@@ -315,11 +343,12 @@ impl Engine {
                         .iter()
                         .zip(dims)
                         .all(|(s, d)| s.is_none_or(|v| v == d));
-                    extra.push(if fits {
-                        (i, MAN_BOOST * known as f32, 1.0)
+                    let slot = extra.entry(i).or_insert((0.0, 1.0));
+                    if fits {
+                        slot.0 += MAN_BOOST * known as f32;
                     } else {
-                        (i, 0.0, 0.3)
-                    });
+                        slot.1 *= 0.3;
+                    }
                 }
             }
         }
@@ -327,28 +356,26 @@ impl Engine {
             let code = format!("{}+{}+{}", &code[1], &code[2], &code[3]);
             for (i, e) in entries.iter().enumerate() {
                 if matches!(&e.body, Body::Man(m) if m.code == code) {
-                    extra.push((i, CODE_BOOST, 1.0));
+                    extra.entry(i).or_insert((0.0, 1.0)).0 += CODE_BOOST;
                 }
             }
         }
-        for (entry, add, mul) in extra {
-            if !allowed(entry) {
-                continue;
+        if !extra.is_empty() {
+            for h in hits.iter_mut() {
+                if let Some((add, mul)) = extra.remove(&h.entry) {
+                    h.score = h.score * mul + add;
+                    h.triggered = add > 0.0;
+                }
             }
-            let pos = match hits.iter().position(|h| h.entry == entry) {
-                Some(p) => p,
-                None => {
+            for (entry, (add, _)) in extra {
+                if add > 0.0 && allowed(entry) {
                     hits.push(Hit {
                         entry,
-                        score: 0.0,
-                        triggered: false,
+                        score: add,
+                        triggered: true,
                     });
-                    hits.len() - 1
                 }
-            };
-            let h = &mut hits[pos];
-            h.score = h.score * mul + add;
-            h.triggered |= add > 0.0;
+            }
         }
 
         // Keep the best candidates, then penalize those that match too
@@ -362,16 +389,23 @@ impl Engine {
             hits.select_nth_unstable_by(MAX_CANDIDATES - 1, by_score);
             hits.truncate(MAX_CANDIDATES);
         }
-        let total: f32 = terms
+        // Coverage weights: a word's idf, or the highest idf for a word no
+        // entry contains (it counts fully against coverage).
+        let unknown = ((self.index.len() as f32 + 0.5) / 0.5).ln();
+        let words: Vec<(Option<u32>, f32)> = terms
             .iter()
             .filter(|(t, _)| !tokenize::is_bigram(t))
-            .map(|(t, w)| w * self.term_weight(t))
-            .sum();
+            .map(|(t, w)| match self.index.term_id(t) {
+                Some(id) => (Some(id), w * self.index.idf(id)),
+                None => (None, w * unknown),
+            })
+            .collect();
+        let total: f32 = words.iter().map(|(_, w)| w).sum();
         for h in hits.iter_mut() {
-            let matched: f32 = terms
+            let matched: f32 = words
                 .iter()
-                .filter(|(t, _)| !tokenize::is_bigram(t) && self.index.contains(h.entry as u32, t))
-                .map(|(t, w)| w * self.term_weight(t))
+                .filter(|(id, _)| id.is_some_and(|id| self.index.contains(h.entry as u32, id)))
+                .map(|(_, w)| w)
                 .sum();
             if !h.triggered && (total <= 0.0 || matched / total < MIN_COVERAGE) {
                 h.score *= 0.5;
@@ -402,17 +436,6 @@ impl Engine {
         let mut v: Vec<_> = terms.into_iter().collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
-    }
-
-    /// Weight of a query term for coverage: its idf, or the highest idf for
-    /// a term no entry contains (an unknown word counts fully against coverage).
-    fn term_weight(&self, term: &str) -> f32 {
-        let idf = self.index.idf(term);
-        if idf > 0.0 {
-            idf
-        } else {
-            ((self.index.len() as f32 + 0.5) / 0.5).ln()
-        }
     }
 }
 
@@ -535,4 +558,28 @@ fn cut_chars(s: &str, n: usize) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
+}
+
+/// Rewrite `\b` and `\B` as ASCII word boundaries. Chinese characters then
+/// count as non-word characters, so `\bdiscount\b` also matches in
+/// `打折discount`, and the patterns stay eligible for the fast DFA engines.
+fn ascii_word_boundaries(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 16);
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('b') => out.push_str("(?-u:\\b)"),
+                Some('B') => out.push_str("(?-u:\\B)"),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
