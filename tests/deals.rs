@@ -166,6 +166,22 @@ async fn free_text_visit_logs_are_recognised() {
 }
 
 #[tokio::test]
+async fn a_contact_named_right_after_the_customer_is_a_contact() {
+    let bot = Bot::new();
+    let r = bot
+        .reply(&alice(), "拜访了金鹰国际王总，做了方案呈现")
+        .await;
+    let t = r.text();
+    assert_eq!(r.kind, "visit_logged", "{t}");
+    assert!(t.contains("客户：金鹰国际（新商机）"), "{t}");
+    assert!(t.contains("联系人：王总"), "{t}");
+    assert!(t.contains("KA10"), "{t}");
+    let deal = bot.reply(&alice(), "/deal 金鹰").await;
+    assert_eq!(deal.kind, "deal", "{}", deal.text());
+    assert!(!deal.text().contains("金鹰国际王总"), "{}", deal.text());
+}
+
+#[tokio::test]
 async fn english_visit_logs_get_english_replies_with_uss_terms() {
     let bot = Bot::new();
     let r = bot

@@ -714,8 +714,17 @@ fn zh_customer_after(rest: &str) -> Option<String> {
             }
         }
     }
-    let name = rest[..end].trim();
+    let name = strip_trailing_contact(rest[..end].trim());
     valid_name(name)
+}
+
+/// `金鹰国际王总` → `金鹰国际`: a person named at the end of the name is a
+/// contact at the customer, not part of the customer's name.
+fn strip_trailing_contact(name: &str) -> &str {
+    CONTACT
+        .find_iter(name)
+        .find(|m| m.end() == name.len() && m.start() > 0)
+        .map_or(name, |m| name[..m.start()].trim_end())
 }
 
 /// `在金鹰国际见了王总` → `金鹰国际`.
@@ -942,6 +951,19 @@ mod tests {
         );
         assert!(matches!(parse_command("/visit 金鹰"), Parsed::Usage(..)));
         assert_eq!(parse_command("拜访前要准备什么"), Parsed::NotDeal);
+    }
+
+    #[test]
+    fn a_contact_after_the_customer_is_not_part_of_its_name() {
+        assert_eq!(
+            zh_customer_after("了金鹰国际王总").as_deref(),
+            Some("金鹰国际")
+        );
+        assert_eq!(
+            zh_customer_after("了金鹰国际小王总").as_deref(),
+            Some("金鹰国际")
+        );
+        assert_eq!(zh_customer_after("了金鹰国际").as_deref(), Some("金鹰国际"));
     }
 
     #[test]
