@@ -204,34 +204,37 @@ impl DealService {
                 .map(|r| r.map_or_else(|e| e, |d| self.render_man(&d, lang)))
             }
             Command::Won { customer, note } => {
-                let now = self.now();
-                self.change(user, &customer, lang, move |d| {
-                    d.outcome = Some(Outcome {
-                        won: true,
-                        reason: note.clone(),
-                        at: now,
-                    });
-                })
-                .await
-                .map(|r| r.map_or_else(|e| e, |d| self.render_outcome(&d, lang)))
+                self.close_deal(user, &customer, lang, true, note).await
             }
             Command::Lost { customer, reason } => {
-                let now = self.now();
-                self.change(user, &customer, lang, move |d| {
-                    d.outcome = Some(Outcome {
-                        won: false,
-                        reason: reason.clone(),
-                        at: now,
-                    });
-                })
-                .await
-                .map(|r| r.map_or_else(|e| e, |d| self.render_outcome(&d, lang)))
+                self.close_deal(user, &customer, lang, false, reason).await
             }
         }
     }
 
     /// Apply a change to the deal `customer` names. `Err(reply)` inside
     /// when the name is ambiguous or unknown.
+    /// Mark a deal won or lost, with an optional reason.
+    async fn close_deal(
+        &self,
+        user: &UserKey,
+        customer: &str,
+        lang: Lang,
+        won: bool,
+        reason: Option<String>,
+    ) -> Result<Reply, DealError> {
+        let now = self.now();
+        self.change(user, customer, lang, move |d| {
+            d.outcome = Some(Outcome {
+                won,
+                reason: reason.clone(),
+                at: now,
+            });
+        })
+        .await
+        .map(|r| r.map_or_else(|e| e, |d| self.render_outcome(&d, lang)))
+    }
+
     async fn change<F>(
         &self,
         user: &UserKey,

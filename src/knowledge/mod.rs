@@ -25,6 +25,12 @@ pub fn load_dir(dir: &Path) -> Result<Knowledge, LoadError> {
     load_sources(files)
 }
 
+/// Read every `*.toml` file of `dir`, sorted by name, as (path, text), for
+/// [`load_sources`].
+pub fn read_sources(dir: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
+    load::read_dir(dir)
+}
+
 /// Load and validate knowledge from in-memory sources (path, text).
 pub fn load_sources(files: Vec<(PathBuf, String)>) -> Result<Knowledge, LoadError> {
     let set = load::parse_files(files);

@@ -148,6 +148,29 @@ struct Ref {
     want: Option<Kind>,
 }
 
+impl Ref {
+    /// References from a list of ids in `field`, each to a `want` entry.
+    fn all<'a>(
+        file: usize,
+        ids: &'a [S<String>],
+        field: &'static str,
+        want: Kind,
+    ) -> impl Iterator<Item = Ref> + 'a {
+        ids.iter().map(move |id| Ref::one(file, id, field, want))
+    }
+
+    /// A reference from one id in `field` to a `want` entry.
+    fn one(file: usize, id: &S<String>, field: &'static str, want: Kind) -> Ref {
+        Ref {
+            file,
+            at: id.span().start,
+            target: id.get_ref().clone(),
+            field,
+            want: Some(want),
+        }
+    }
+}
+
 /// Common header fields after their own checks.
 struct Head {
     file: usize,
@@ -349,15 +372,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
 
     for (f, r) in &set.steps {
         let f = *f;
-        for a in &r.activities {
-            refs.push(Ref {
-                file: f,
-                at: a.span().start,
-                target: a.get_ref().clone(),
-                field: "activities",
-                want: Some(Kind::Activity),
-            });
-        }
+        refs.extend(Ref::all(f, &r.activities, "activities", Kind::Activity));
         let body = Body::Step(Step {
             order: *r.order.get_ref(),
             stage: cx.text(f, &r.stage, "stage"),
@@ -376,13 +391,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
     for (f, r) in &set.activities {
         let f = *f;
         let at = r.id.span().start;
-        refs.push(Ref {
-            file: f,
-            at: r.step.span().start,
-            target: r.step.get_ref().clone(),
-            field: "step",
-            want: Some(Kind::Step),
-        });
+        refs.push(Ref::one(f, &r.step, "step", Kind::Step));
         if r.log_patterns.is_empty() {
             cx.report(
                 f,
@@ -406,15 +415,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
 
     for (f, r) in &set.modes {
         let f = *f;
-        for v in &r.visits {
-            refs.push(Ref {
-                file: f,
-                at: v.span().start,
-                target: v.get_ref().clone(),
-                field: "visits",
-                want: Some(Kind::Visit),
-            });
-        }
+        refs.extend(Ref::all(f, &r.visits, "visits", Kind::Visit));
         let tiers = r
             .tiers
             .iter()
@@ -443,22 +444,8 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
     for (f, r) in &set.visits {
         let f = *f;
         let at = r.id.span().start;
-        refs.push(Ref {
-            file: f,
-            at: r.mode.span().start,
-            target: r.mode.get_ref().clone(),
-            field: "mode",
-            want: Some(Kind::Mode),
-        });
-        for a in &r.activities {
-            refs.push(Ref {
-                file: f,
-                at: a.span().start,
-                target: a.get_ref().clone(),
-                field: "activities",
-                want: Some(Kind::Activity),
-            });
-        }
+        refs.push(Ref::one(f, &r.mode, "mode", Kind::Mode));
+        refs.extend(Ref::all(f, &r.activities, "activities", Kind::Activity));
         let body = Body::Visit(Visit {
             code: cx.text(f, &r.code, "code"),
             mode: Id(r.mode.get_ref().clone()),
