@@ -107,7 +107,8 @@ fn child(cases: usize, quick: bool, triggers: bool) {
     let queries = synth::queries(spec, &labelled, CALLS);
 
     // First build: timed, and the one whose memory is reported.
-    let shipped = read_knowledge(&root.join("knowledge"));
+    let shipped =
+        ussbot::knowledge::read_sources(&root.join("knowledge")).unwrap_or_else(|e| panic!("{e}"));
     let (engine, first) = build(&shipped, spec);
     let rss_after = rss_kib();
     let entries = engine.knowledge().entries().len();
@@ -178,23 +179,6 @@ fn build(shipped: &[(PathBuf, String)], spec: Spec) -> (Engine, Duration) {
     };
     let engine = Engine::new(Arc::new(knowledge)).expect("engine builds");
     (engine, t.elapsed())
-}
-
-/// Every `*.toml` file of the knowledge directory, sorted by name.
-fn read_knowledge(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = read(&p);
-            (p, text)
-        })
-        .collect()
 }
 
 fn read(path: &Path) -> String {

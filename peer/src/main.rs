@@ -29,7 +29,7 @@
 
 use std::error::Error;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,7 +42,7 @@ use tantivy::tokenizer::{LowerCaser, TextAnalyzer, Token, TokenFilter, TokenStre
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 use tantivy_jieba::JiebaTokenizer;
 use ussbot::engine::Engine;
-use ussbot::knowledge::{load_sources, Body, Entry, Knowledge};
+use ussbot::knowledge::{load_sources, Knowledge};
 use ussbot::synth::{self, Spec};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -61,7 +61,7 @@ fn main() -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     let triggers = args.iter().any(|a| a == "--triggers");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shipped = read_knowledge(&root.join("knowledge"))?;
+    let shipped = ussbot::knowledge::read_sources(&root.join("knowledge"))?;
     let labelled = synth::labelled_queries(&std::fs::read_to_string(
         root.join("tests/data/queries.toml"),
     )?)?;
@@ -212,13 +212,12 @@ impl Peer {
         for e in knowledge.entries() {
             let mut doc = TantivyDocument::default();
             doc.add_text(id, e.id.as_str());
-            doc.add_text(title, format!("{} {} {}", e.title, e.title_zh, code_of(e)));
-            doc.add_text(keywords, e.keywords.join(" "));
-            doc.add_text(
-                summary,
-                format!("{} {}", e.summary, e.summary_zh.as_deref().unwrap_or("")),
-            );
-            doc.add_text(body, body_text(e));
+            // Exactly the texts ussbot indexes, field by field.
+            let [t, k, s, b] = ussbot::engine::indexed_fields(e);
+            doc.add_text(title, t.0);
+            doc.add_text(keywords, k.0);
+            doc.add_text(summary, s.0);
+            doc.add_text(body, b.0);
             writer.add_document(doc)?;
         }
         writer.commit()?;
@@ -311,87 +310,6 @@ impl<S: TokenStream> TokenStream for WordsOnlyStream<S> {
     fn token_mut(&mut self) -> &mut Token {
         self.0.token_mut()
     }
-}
-
-/// The short code of an entry (KA10, Q1, M+a+N), if it has one.
-fn code_of(e: &Entry) -> &str {
-    match &e.body {
-        Body::Activity(a) => &a.code,
-        Body::Visit(v) => &v.code,
-        Body::Man(m) => &m.code,
-        _ => "",
-    }
-}
-
-/// The searchable body of an entry: for cases the same fields ussbot
-/// indexes; for the other (few, shipped) kinds every text of the body.
-fn body_text(e: &Entry) -> String {
-    match &e.body {
-        Body::Case(c) => {
-            let mut parts: Vec<&str> = vec![
-                &c.customer,
-                &c.industry,
-                &c.background,
-                &c.pain,
-                &c.provided,
-            ];
-            parts.extend(c.causes.iter().map(String::as_str));
-            parts.extend(c.capabilities.iter().map(String::as_str));
-            parts.extend(c.results.iter().map(String::as_str));
-            parts.extend(c.products.iter().map(String::as_str));
-            parts.extend(c.contacts.iter().map(|c| c.name.as_str()));
-            parts.join(" ")
-        }
-        other => debug_strings(&format!("{other:?}")),
-    }
-}
-
-/// The string literals of a `Debug` rendering, unescaped and joined by
-/// spaces: every text of a value without knowing its type.
-fn debug_strings(debug: &str) -> String {
-    let mut out = String::new();
-    let mut chars = debug.chars();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            continue;
-        }
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => break,
-                '\\' => match chars.next() {
-                    Some('n') | Some('t') | Some('r') => out.push(' '),
-                    Some('u') => {
-                        for c in chars.by_ref() {
-                            if c == '}' {
-                                break;
-                            }
-                        }
-                    }
-                    Some(c) => out.push(c),
-                    None => {}
-                },
-                c => out.push(c),
-            }
-        }
-        out.push(' ');
-    }
-    out
-}
-
-/// Every `*.toml` file of the knowledge directory, sorted by name.
-fn read_knowledge(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p)?;
-            Ok((p, text))
-        })
-        .collect()
 }
 
 /// The `p`th percentile of sorted durations (nearest rank).

@@ -148,16 +148,9 @@ impl Engine {
                 doc.add(&words, weight);
                 doc.add(&bigrams, weight * BIGRAM_WEIGHT);
             };
-            field(
-                &format!("{} {} {}", e.title, e.title_zh, code_of(e)),
-                W_TITLE,
-            );
-            field(&e.keywords.join(" "), W_KEYWORDS);
-            field(
-                &format!("{} {}", e.summary, e.summary_zh.as_deref().unwrap_or("")),
-                W_SUMMARY,
-            );
-            field(&body_text(e), W_BODY);
+            for (text, weight) in indexed_fields(e) {
+                field(&text, weight);
+            }
             docs.push(doc);
         }
         let index = Index::build(docs);
@@ -437,6 +430,23 @@ impl Engine {
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
+}
+
+/// The texts the engine indexes for an entry, with their field weights:
+/// title (with the Chinese title and any code), keywords, summary, body.
+pub fn indexed_fields(e: &Entry) -> [(String, f32); 4] {
+    [
+        (
+            format!("{} {} {}", e.title, e.title_zh, code_of(e)),
+            W_TITLE,
+        ),
+        (e.keywords.join(" "), W_KEYWORDS),
+        (
+            format!("{} {}", e.summary, e.summary_zh.as_deref().unwrap_or("")),
+            W_SUMMARY,
+        ),
+        (body_text(e), W_BODY),
+    ]
 }
 
 /// The short code of an entry (KA10, Q1, M+a+N), if it has one.
