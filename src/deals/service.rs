@@ -486,19 +486,8 @@ impl DealService {
             format!("客户：{}（{customer_note}）", deal.customer.name),
             format!("Customer (客户): {} ({customer_note})", deal.customer.name),
         ));
-        if !visit.contacts.is_empty() {
-            let names: Vec<String> = visit
-                .contacts
-                .iter()
-                .map(|c| match &c.role {
-                    Some(role) => format!("{}（{role}）", c.name),
-                    None => c.name.clone(),
-                })
-                .collect();
-            lines.push(lang.pick(
-                format!("联系人：{}", names.join("、")),
-                format!("Contacts (联系人): {}", names.join(", ")),
-            ));
+        if let Some(line) = contacts_line(&visit.contacts, lang) {
+            lines.push(line);
         }
         let acts: Vec<String> = visit
             .activities
@@ -656,19 +645,8 @@ impl DealService {
                 done.join(" ")
             ),
         ));
-        if !d.contacts.is_empty() {
-            let c: Vec<String> = d
-                .contacts
-                .iter()
-                .map(|c| match &c.role {
-                    Some(role) => format!("{}（{role}）", c.name),
-                    None => c.name.clone(),
-                })
-                .collect();
-            lines.push(lang.pick(
-                format!("联系人：{}", c.join("、")),
-                format!("Contacts (联系人): {}", c.join(", ")),
-            ));
+        if let Some(line) = contacts_line(&d.contacts, lang) {
+            lines.push(line);
         }
         if let Some(v) = d.last_visit() {
             let days = (today - v.at.date_naive()).num_days();
@@ -1039,4 +1017,22 @@ fn not_found(name: &str, deals: &[Deal], lang: Lang) -> Reply {
         },
     );
     r
+}
+
+/// "联系人：王总、林总（财务总监）", or `None` without contacts.
+fn contacts_line(contacts: &[super::model::Contact], lang: Lang) -> Option<String> {
+    if contacts.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = contacts
+        .iter()
+        .map(|c| match &c.role {
+            Some(role) => format!("{}（{role}）", c.name),
+            None => c.name.clone(),
+        })
+        .collect();
+    Some(lang.pick(
+        format!("联系人：{}", names.join("、")),
+        format!("Contacts (联系人): {}", names.join(", ")),
+    ))
 }

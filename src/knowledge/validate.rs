@@ -171,6 +171,11 @@ impl Ref {
     }
 }
 
+/// Ids from a list of id strings (checked later as references).
+fn ids(v: &[S<String>]) -> Vec<Id> {
+    v.iter().map(|x| Id(x.get_ref().clone())).collect()
+}
+
 /// Common header fields after their own checks.
 struct Head {
     file: usize,
@@ -379,11 +384,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             stage_en: cx.text(f, &r.stage_en, "stage_en"),
             goal: cx.text(f, &r.goal, "goal"),
             definition: cx.text(f, &r.definition, "definition"),
-            activities: r
-                .activities
-                .iter()
-                .map(|a| Id(a.get_ref().clone()))
-                .collect(),
+            activities: ids(&r.activities),
         });
         heads.push(head!(cx, refs, f, r, body));
     }
@@ -434,7 +435,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             competition: cx.text(f, &r.competition, "competition"),
             customer_focus: cx.text(f, &r.customer_focus, "customer_focus"),
             key_to_win: cx.text(f, &r.key_to_win, "key_to_win"),
-            visits: r.visits.iter().map(|v| Id(v.get_ref().clone())).collect(),
+            visits: ids(&r.visits),
             standard: cx.opt_text(f, &r.standard, "standard"),
             tiers,
         });
@@ -456,11 +457,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             after: cx.actions(f, &r.after, "after.name"),
             acceptance: cx.list(f, at, &r.acceptance, "acceptance"),
             roles: cx.opt_text(f, &r.roles, "roles"),
-            activities: r
-                .activities
-                .iter()
-                .map(|a| Id(a.get_ref().clone()))
-                .collect(),
+            activities: ids(&r.activities),
         });
         heads.push(head!(cx, refs, f, r, body));
     }
