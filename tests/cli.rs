@@ -4,10 +4,17 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn ussbot(data: &std::path::Path) -> Command {
+/// The binary, never reaching for Discord.
+fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ussbot"));
-    c.env_remove("DISCORD_TOKEN")
-        .arg("--knowledge")
+    c.env_remove("DISCORD_TOKEN");
+    c
+}
+
+/// The binary on the shipped knowledge and a data directory.
+fn ussbot(data: &std::path::Path) -> Command {
+    let mut c = bin();
+    c.arg("--knowledge")
         .arg("knowledge")
         .arg("--data")
         .arg(data);
@@ -58,7 +65,7 @@ fn check_prints_one_summary_line_with_counts_and_exits_0() {
 #[test]
 fn check_lists_every_problem_with_its_location_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ussbot"))
+    let o = bin()
         .args(["--knowledge", "tests/fixtures/many", "--data"])
         .arg(dir.path())
         .arg("check")
@@ -80,8 +87,7 @@ fn check_lists_every_problem_with_its_location_and_exits_1() {
 #[test]
 fn the_bot_refuses_to_start_on_invalid_knowledge() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ussbot"))
-        .env_remove("DISCORD_TOKEN")
+    let o = bin()
         .args(["--knowledge", "tests/fixtures/bad_pattern", "--data"])
         .arg(dir.path())
         .args(["ask", "hello"])
@@ -150,7 +156,7 @@ fn a_bad_config_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[deals]\nstale_days = 7\nstale_dayz = 3\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_ussbot"))
+    let o = bin()
         .arg("--config")
         .arg(&cfg)
         .arg("check")
