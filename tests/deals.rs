@@ -516,3 +516,47 @@ async fn a_broken_import_says_why() {
     let e = bot.svc.import("a,b\n1,2\n").await.expect_err("refused");
     assert!(e.to_string().contains("csv line 1"), "{e}");
 }
+
+/// Every knowledge choice Discord's autocomplete offers, sent back as that
+/// command, opens the very entry it named (it is never read as a deal
+/// command nor answered "not found").
+#[tokio::test]
+async fn every_autocomplete_choice_opens_its_entry() {
+    use ussbot::discord::commands::{knowledge_choices, to_text, Parts};
+    let engine = Arc::new(ussbot::engine::Engine::new(knowledge()).expect("engine"));
+    let t = Bot::new();
+    let bot = ussbot::conversation::Bot::new(engine, t.svc);
+    let user = alice();
+    let mut checked = 0;
+    for (name, sub) in [
+        ("case", None),
+        ("point", None),
+        ("objection", None),
+        ("close", None),
+        ("skill", None),
+        ("stage", None),
+        ("mode", Some("about")),
+        ("man", Some("about")),
+    ] {
+        let choices = knowledge_choices(&knowledge(), name, "");
+        assert!(!choices.is_empty(), "/{name} offers choices");
+        for (shown, value) in choices {
+            let parts = Parts {
+                name: name.to_string(),
+                sub: sub.map(str::to_string),
+                options: vec![("query".to_string(), value.clone())],
+            };
+            let inv = to_text(&parts).expect("valid invocation");
+            assert!(!inv.deal, "/{name} {shown} is a handbook question");
+            let r = bot.handle(&user, &inv.text).await;
+            assert_eq!(
+                r.items.first().map(|i| i.id.as_str()),
+                Some(value.as_str()),
+                "/{name} choice {shown:?} opened {} instead",
+                r.text()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "{checked} choices checked");
+}

@@ -273,3 +273,60 @@ fn json_has_kind_text_and_ranked_items() {
         "best first: {scores:?}"
     );
 }
+
+/// Tuning aid, not a check: `USSBOT_TUNE=FILE cargo test --test engine --
+/// --ignored tune --nocapture` prints every miss of a tuning file with the
+/// candidates the engine weighed. It refuses held-out files.
+#[test]
+#[ignore]
+fn tune() {
+    let Ok(path) = std::env::var("USSBOT_TUNE") else {
+        return;
+    };
+    assert!(
+        !path.contains("holdout"),
+        "held-out sets are measured, never tuned on"
+    );
+    let text = std::fs::read_to_string(&path).expect("tuning file");
+    let set: Labelled = toml::from_str(&text).expect("labelled queries parse");
+    let mut ok = 0;
+    for q in &set.query {
+        let r = ask(&q.text);
+        let first = r.items.first().map(|i| i.id.as_str()).unwrap_or("");
+        let right = if q.expect.is_empty() {
+            r.kind == "none"
+        } else {
+            r.kind != "choices" && q.expect.iter().any(|e| e == first)
+        };
+        if right {
+            ok += 1;
+            continue;
+        }
+        let ranking = engine().ranking(&q.text, None);
+        let cands: Vec<String> = ranking
+            .hits
+            .iter()
+            .take(4)
+            .map(|h| {
+                let e = &engine().knowledge().entries()[h.entry];
+                format!(
+                    "{} {:.1}{} x{:.2}",
+                    e.id,
+                    h.score,
+                    if h.triggered { "T" } else { "" },
+                    h.example
+                )
+            })
+            .collect();
+        println!(
+            "MISS {} | want {:?} | got {} {} | off {:.2} | {}",
+            q.text,
+            q.expect,
+            r.kind,
+            first,
+            ranking.off_topic,
+            cands.join(", ")
+        );
+    }
+    println!("{ok}/{} right", set.query.len());
+}

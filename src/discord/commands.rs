@@ -455,7 +455,7 @@ pub fn completes_customers(option: &str) -> bool {
 }
 
 /// Knowledge suggestions for the focused `query` option of `command`:
-/// (shown name, value sent), best first, at most [`CHOICES_MAX`].
+/// (shown name, value sent: the entry id), best first, at most [`CHOICES_MAX`].
 pub fn knowledge_choices(k: &Knowledge, command: &str, partial: &str) -> Vec<(String, String)> {
     let kinds: &[Kind] = match command {
         "mode" => &[Kind::Mode, Kind::Visit],
@@ -485,7 +485,9 @@ pub fn knowledge_choices(k: &Knowledge, command: &str, partial: &str) -> Vec<(St
                 return None;
             };
             let shown = clip(&format!("{} · {}", e.title_zh, e.title), CHOICE_LEN_MAX);
-            Some((rank, shown, clip(&e.title_zh, CHOICE_LEN_MAX)))
+            // The value sent is the entry's id, which opens exactly this
+            // entry (a title such as "M+A+N 有望客户" would be read as words).
+            Some((rank, shown, e.id.as_str().to_string()))
         })
         .collect();
     hits.sort_by_key(|h| h.0);

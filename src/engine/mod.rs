@@ -6,6 +6,7 @@
 //! knowledge → [`render`]. Pure and synchronous: no IO, and no input makes
 //! it fail; an unanswerable message gets the honest fallback.
 
+pub mod examples;
 pub mod index;
 pub mod render;
 pub mod route;
@@ -20,6 +21,7 @@ use crate::knowledge::{Body, Entry, Kind, Knowledge};
 use crate::reply::{Item, Reply};
 use crate::text::normalize_error::ConverterError;
 use crate::text::Normalizer;
+use examples::Examples;
 use index::{DocTerms, Index};
 use route::Route;
 use tokenize::{Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
@@ -46,6 +48,22 @@ const MIN_IDF: f32 = 0.9;
 const MIN_BIGRAM_IDF: f32 = 2.0;
 /// Candidates kept after scoring, before the coverage check.
 const MAX_CANDIDATES: usize = 32;
+/// Score added per unit of cosine similarity to an entry's nearest
+/// labelled example.
+const EXAMPLE_WEIGHT: f32 = 14.0;
+/// Lowest example similarity that counts as evidence.
+const EXAMPLE_MIN: f32 = 0.3;
+/// Example similarity that alone makes an entry a confident answer.
+const EXAMPLE_STRONG: f32 = 0.6;
+/// An out-of-scope example at least this similar, and nearer than any
+/// entry's, makes the message out of scope.
+const OFF_TOPIC_MIN: f32 = 0.45;
+/// Example similarity that settles a close race for the best entry.
+const EXAMPLE_SURE: f32 = 0.75;
+/// A runner-up within this share of the best score makes the race close.
+const CHOICE_RATIO: f32 = 0.9;
+/// A best score this share of [`MIN_SCORE`] is weak but worth offering.
+const WEAK_SHARE: f32 = 0.75;
 /// Results kept in a reply's item list.
 const MAX_ITEMS: usize = 5;
 
@@ -95,6 +113,17 @@ pub struct Hit {
     pub score: f32,
     /// Whether a trigger pattern or exact code matched.
     pub triggered: bool,
+    /// Cosine similarity to the entry's nearest labelled example (0 if none).
+    pub example: f32,
+}
+
+/// A ranking with the out-of-scope evidence that goes with it.
+#[derive(Debug, Clone, Default)]
+pub struct Ranking {
+    /// Candidates, best first.
+    pub hits: Vec<Hit>,
+    /// Similarity to the nearest example the handbook cannot answer.
+    pub off_topic: f32,
 }
 
 /// The answer engine. Cheap to share (`Arc<Engine>`); all methods take `&self`.
@@ -111,6 +140,11 @@ pub struct Engine {
     intents: RegexSet,
     intent_kinds: Vec<Vec<Kind>>,
     man_code: Regex,
+    examples: Examples,
+    /// Normalized id, code and titles → entry, for messages that name one.
+    names: HashMap<String, usize>,
+    /// Normalized Chinese title of each entry, by position.
+    titles_zh: Vec<String>,
 }
 
 impl Engine {
@@ -186,7 +220,41 @@ impl Engine {
             Regex::new(r"(?:^|[^A-Za-z])([Mm])\s*\+\s*([Aa])\s*\+\s*([Nn])(?:$|[^A-Za-z])")
                 .map_err(|e| EngineError::Patterns(e.to_string()))?;
         let kinds = knowledge.entries().iter().map(Entry::kind).collect();
+        let normalized: Vec<(Option<usize>, String)> = knowledge
+            .examples
+            .iter()
+            .map(|x| (x.entry, normalizer.normalize(&x.text)))
+            .collect();
+        let examples = Examples::build(
+            &tokenizer,
+            normalized.iter().map(|(e, t)| (*e, t.as_str())),
+        );
+        let mut names = HashMap::new();
+        let mut titles_zh = Vec::with_capacity(knowledge.entries().len());
+        for (i, e) in knowledge.entries().iter().enumerate() {
+            let zh = crate::text::normalize(&e.title_zh).trim().to_string();
+            for name in [
+                e.id.as_str().to_string(),
+                zh.clone(),
+                crate::text::normalize(&e.title).trim().to_string(),
+                // MAN codes differ only in case, which normalizing loses;
+                // the MAN code pattern finds those.
+                if matches!(e.body, Body::Man(_)) {
+                    String::new()
+                } else {
+                    code_of(e).to_lowercase()
+                },
+            ] {
+                if !name.is_empty() {
+                    names.entry(name).or_insert(i);
+                }
+            }
+            titles_zh.push(zh);
+        }
         Ok(Engine {
+            names,
+            titles_zh,
+            examples,
             kinds,
             knowledge,
             normalizer,
@@ -240,21 +308,87 @@ impl Engine {
                     let kinds = kinds.unwrap_or(&[]);
                     return render::list(&self.knowledge, kinds, command, lang);
                 }
-                let hits = self.rank(query, kinds);
-                match hits.first() {
-                    Some(best) if self.confident(best) => {
+                if let Some(idx) = self.by_name(query, kinds) {
+                    let hit = Hit {
+                        entry: idx,
+                        score: CODE_BOOST,
+                        triggered: true,
+                        example: 1.0,
+                    };
+                    let mut hits = vec![hit];
+                    hits.extend(self.rank(query, kinds).into_iter().filter(|h| h.entry != idx));
+                    let mut reply = render::entry(&self.knowledge, idx, &hits, lang);
+                    reply.items = self.items(&hits);
+                    return reply;
+                }
+                let Ranking { mut hits, off_topic } = self.ranking(query, kinds);
+                let best_example = hits.iter().map(|h| h.example).fold(0.0, f32::max);
+                let out_of_scope = off_topic >= OFF_TOPIC_MIN && off_topic > best_example;
+                if out_of_scope {
+                    return render::nothing(&self.knowledge, query, command, lang);
+                }
+                match decide(&hits) {
+                    Decision::Answer(best) => {
+                        // The answer leads the items even when a trigger
+                        // lifted it past a close runner-up.
+                        if let Some(i) = hits.iter().position(|h| h.entry == best.entry) {
+                            let h = hits.remove(i);
+                            hits.insert(0, h);
+                        }
                         let mut reply = render::entry(&self.knowledge, best.entry, &hits, lang);
                         reply.items = self.items(&hits);
                         reply
                     }
-                    _ => render::nothing(&self.knowledge, query, command, lang),
+                    Decision::Choose(n) => {
+                        let mut reply = render::choices(&self.knowledge, &hits[..n], lang);
+                        reply.items = self.items(&hits[..n]);
+                        reply
+                    }
+                    Decision::Nothing => render::nothing(&self.knowledge, query, command, lang),
                 }
             }
         }
     }
 
-    fn confident(&self, hit: &Hit) -> bool {
-        hit.triggered || hit.score >= MIN_SCORE
+    /// The entry a message names outright: its id, code (`KA07`, `Q1`,
+    /// `M+a+N`), Chinese or English title, or, within a command's kinds,
+    /// the one title that contains it (`/mode 快刀` → 快刀模式).
+    fn by_name(&self, query: &str, kinds: Option<&[Kind]>) -> Option<usize> {
+        let q = self.normalizer.normalize(query);
+        let q = q.trim();
+        if q.is_empty() {
+            return None;
+        }
+        if let Some(&i) = self.names.get(q) {
+            return Some(i);
+        }
+        let kinds = kinds?;
+        if q.chars().count() < 2 {
+            return None;
+        }
+        let mut within = self
+            .titles_zh
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| kinds.contains(&self.kinds[*i]) && t.contains(q));
+        match (within.next(), within.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Open one entry by id, as when the user picks it from a choice.
+    pub fn open(&self, id: &str, lang: Lang) -> Option<Reply> {
+        let idx = self.knowledge.entries().iter().position(|e| e.id.as_str() == id)?;
+        let hit = Hit {
+            entry: idx,
+            score: 0.0,
+            triggered: true,
+            example: 0.0,
+        };
+        let mut reply = render::entry(&self.knowledge, idx, &[hit], lang);
+        reply.items = self.items(&[hit]);
+        Some(reply)
     }
 
     fn items(&self, hits: &[Hit]) -> Vec<Item> {
@@ -276,10 +410,15 @@ impl Engine {
     /// Rank entries for a query, best first, optionally only of `kinds`.
     /// At most [`MAX_CANDIDATES`] entries are returned.
     pub fn rank(&self, query: &str, kinds: Option<&[Kind]>) -> Vec<Hit> {
+        self.ranking(query, kinds).hits
+    }
+
+    /// Rank entries for a query and measure how out of scope it looks.
+    pub fn ranking(&self, query: &str, kinds: Option<&[Kind]>) -> Ranking {
         let query = cut_chars(query, MAX_QUERY_CHARS);
         let normalized = self.normalizer.normalize(query);
         if normalized.is_empty() {
-            return Vec::new();
+            return Ranking::default();
         }
         let entries = self.knowledge.entries();
         let terms = self.query_terms(&normalized);
@@ -312,6 +451,7 @@ impl Engine {
                     entry: doc,
                     score: s * boost,
                     triggered: false,
+                    example: 0.0,
                 });
             }
         });
@@ -366,8 +506,30 @@ impl Engine {
                         entry,
                         score: add,
                         triggered: true,
+                        example: 0.0,
                     });
                 }
+            }
+        }
+
+        // Nearest labelled examples.
+        let similar = self.examples.similar(&self.tokenizer, &normalized, allowed);
+        for &(entry, x) in similar.entries.iter().take(MAX_CANDIDATES) {
+            if x < EXAMPLE_MIN {
+                break;
+            }
+            let add = EXAMPLE_WEIGHT * x;
+            match hits.iter_mut().find(|h| h.entry == entry) {
+                Some(h) => {
+                    h.score += add;
+                    h.example = x;
+                }
+                None => hits.push(Hit {
+                    entry,
+                    score: add,
+                    triggered: false,
+                    example: x,
+                }),
             }
         }
 
@@ -400,12 +562,18 @@ impl Engine {
                 .filter(|(id, _)| id.is_some_and(|id| self.index.contains(h.entry as u32, id)))
                 .map(|(_, w)| w)
                 .sum();
-            if !h.triggered && (total <= 0.0 || matched / total < MIN_COVERAGE) {
+            if !h.triggered
+                && h.example < EXAMPLE_MIN
+                && (total <= 0.0 || matched / total < MIN_COVERAGE)
+            {
                 h.score *= 0.5;
             }
         }
         hits.sort_by(by_score);
-        hits
+        Ranking {
+            hits,
+            off_topic: similar.off_topic,
+        }
     }
 
     fn query_terms(&self, normalized: &str) -> Vec<(String, f32)> {
@@ -430,6 +598,58 @@ impl Engine {
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
+}
+
+/// What to do with a ranking.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Decision {
+    /// One answer can be claimed.
+    Answer(Hit),
+    /// Offer the first `n` candidates and let the user pick.
+    Choose(usize),
+    /// Nothing fits.
+    Nothing,
+}
+
+/// Answer when the best candidate is strong and clearly ahead; offer the
+/// two or three best when several are close or the best is weak but
+/// plausible; otherwise nothing fits.
+fn decide(hits: &[Hit]) -> Decision {
+    let Some(&best) = hits.first() else {
+        return Decision::Nothing;
+    };
+    let strong = best.triggered || best.example >= EXAMPLE_STRONG || best.score >= MIN_SCORE;
+    let close: Vec<Hit> = hits
+        .iter()
+        .take(3)
+        .filter(|h| h.score >= best.score * CHOICE_RATIO)
+        .copied()
+        .collect();
+    if strong {
+        if close.len() == 1 || best.example >= EXAMPLE_SURE {
+            return Decision::Answer(best);
+        }
+        // Of close candidates, the only one a trigger pattern names wins.
+        let mut named = close.iter().filter(|h| h.triggered);
+        if let (Some(&one), None) = (named.next(), named.next()) {
+            return Decision::Answer(one);
+        }
+        return Decision::Choose(close.len());
+    }
+    // Weak but plausible: a labelled example is somewhat near.
+    if best.example >= EXAMPLE_MIN && best.score >= MIN_SCORE * WEAK_SHARE {
+        let n = hits
+            .iter()
+            .take(3)
+            .filter(|h| h.score >= best.score * 0.6)
+            .count();
+        return if n >= 2 {
+            Decision::Choose(n)
+        } else {
+            Decision::Answer(best)
+        };
+    }
+    Decision::Nothing
 }
 
 /// The texts the engine indexes for an entry, with their field weights:

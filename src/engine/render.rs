@@ -449,6 +449,40 @@ fn body(r: &mut Reply, k: &Knowledge, e: &Entry, lang: Lang) {
     }
 }
 
+/// Circled numbers for choices.
+const CIRCLED: [&str; 5] = ["①", "②", "③", "④", "⑤"];
+
+/// Several entries fit about equally: ask which one is meant.
+pub fn choices(k: &Knowledge, hits: &[Hit], lang: Lang) -> Reply {
+    let mut r = Reply::new("choices", None);
+    let lines: Vec<String> = hits
+        .iter()
+        .zip(CIRCLED)
+        .map(|(h, n)| {
+            let e = &k.entries()[h.entry];
+            let mark = if e.source.is_handbook() {
+                ""
+            } else {
+                match lang {
+                    Lang::Zh => "（非手册原文）",
+                    Lang::En => " (not from the handbook)",
+                }
+            };
+            match lang {
+                Lang::Zh => format!("{n} {}{mark}", e.title_zh),
+                Lang::En => format!("{n} {} ({}){mark}", e.title, e.title_zh),
+            }
+        })
+        .collect();
+    let (head, tail) = match lang {
+        Lang::Zh => ("您是想问：", "回复数字打开，或换个说法再问。"),
+        Lang::En => ("Did you mean:", "Reply with a number to open one, or ask in other words."),
+    };
+    r.push(None, format!("{head}\n{}", lines.join("\n")));
+    r.footer = Some(tail.to_string());
+    r
+}
+
 /// The honest fallback: nothing in the handbook fits.
 pub fn nothing(k: &Knowledge, query: &str, command: Option<&str>, lang: Lang) -> Reply {
     let _ = (k, query);

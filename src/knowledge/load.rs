@@ -33,6 +33,7 @@ pub(crate) struct RawSet {
     pub words: Vec<(usize, RawWord)>,
     pub intents: Vec<(usize, RawIntent)>,
     pub man_cues: Vec<(usize, RawManCue)>,
+    pub examples: Vec<(usize, RawExample)>,
     pub problems: Vec<Problem>,
 }
 
@@ -81,6 +82,7 @@ const TABLES: &[&str] = &[
     "word",
     "intent",
     "man_cue",
+    "example",
 ];
 
 /// Read every `*.toml` file of a directory, sorted by name.
@@ -229,6 +231,7 @@ fn parse_file(set: &mut RawSet, file_no: usize) {
             "word" => push!(words),
             "intent" => push!(intents),
             "man_cue" => push!(man_cues),
+            "example" => push!(examples),
             _ => {}
         }
     }

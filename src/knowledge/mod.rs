@@ -47,5 +47,6 @@ pub fn summary_line(k: &Knowledge) -> String {
     parts.push(format!("{} dictionary words", k.words.len()));
     parts.push(format!("{} intent cues", k.intents.len()));
     parts.push(format!("{} MAN cues", k.man_cues.len()));
+    parts.push(format!("{} labelled examples", k.examples.len()));
     format!("knowledge ok: {}", parts.join(", "))
 }

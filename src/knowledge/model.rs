@@ -447,6 +447,16 @@ impl Knowledge {
     }
 }
 
+/// A labelled message: how a rep asks for an entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Position of the answering entry in [`Knowledge::entries`], or `None`
+    /// for a message the handbook cannot answer.
+    pub entry: Option<usize>,
+    /// The message as typed.
+    pub text: String,
+}
+
 /// The whole validated knowledge base.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
@@ -460,6 +470,8 @@ pub struct Knowledge {
     pub intents: Vec<Intent>,
     /// MAN dimension cues.
     pub man_cues: Vec<ManCue>,
+    /// Labelled example messages.
+    pub examples: Vec<Example>,
 }
 
 impl Knowledge {
@@ -470,6 +482,7 @@ impl Knowledge {
         words: Vec<(String, Option<u32>)>,
         intents: Vec<Intent>,
         man_cues: Vec<ManCue>,
+        examples: Vec<Example>,
     ) -> Self {
         let by_id = entries
             .iter()
@@ -483,6 +496,7 @@ impl Knowledge {
             words,
             intents,
             man_cues,
+            examples,
         }
     }
 

@@ -28,6 +28,7 @@
 //! | `[[word]]`       | segmentation dictionary word | `language.toml` |
 //! | `[[intent]]`     | cue that a message asks for a kind | `intents.toml` |
 //! | `[[man_cue]]`    | words that say money/authority/need is there or not | `intents.toml` |
+//! | `[[example]]`    | labelled messages: how reps ask for an entry (or `none`) | `examples.toml` |
 
 use serde::Deserialize;
 
@@ -403,4 +404,16 @@ pub struct RawManCue {
     pub present: S<bool>,
     /// Regular expressions over the normalized message.
     pub patterns: Vec<S<String>>,
+}
+
+/// Messages as reps really type them, labelled with the entry that answers
+/// them (`entry = "none"`: the handbook cannot answer these). The engine
+/// ranks a new message partly by its nearest labelled examples.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    /// Id of the entry that answers these messages, or `none`.
+    pub entry: S<String>,
+    /// The messages, as typed.
+    pub texts: Vec<S<String>>,
 }

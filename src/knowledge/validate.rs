@@ -714,6 +714,53 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         }
     }
 
+    let positions: HashMap<&str, usize> = heads
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.entry.id.as_str(), i))
+        .collect();
+    let mut examples = Vec::new();
+    let mut seen_examples: HashSet<String> = HashSet::new();
+    for (f, x) in &set.examples {
+        let target = x.entry.get_ref().as_str();
+        let entry = if target == "none" {
+            None
+        } else {
+            match positions.get(target) {
+                Some(&i) => Some(i),
+                None => {
+                    let hint = closest(target, positions.keys().copied())
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
+                    cx.report(
+                        *f,
+                        x.entry.span().start,
+                        format!("`entry` refers to `{target}`, which no entry defines{hint} (use `none` for messages the handbook cannot answer)"),
+                    );
+                    continue;
+                }
+            }
+        };
+        if x.texts.is_empty() {
+            cx.report(*f, x.entry.span().start, "`texts` is empty; give at least one example message");
+        }
+        for t in &x.texts {
+            let text = cx.text(*f, t, "texts");
+            if text.is_empty() {
+                continue;
+            }
+            if !seen_examples.insert(text.clone()) {
+                cx.report(
+                    *f,
+                    t.span().start,
+                    format!("example `{text}` is listed twice; keep it under one entry"),
+                );
+                continue;
+            }
+            examples.push(Example { entry, text });
+        }
+    }
+
     let mut problems = cx.problems;
     if !problems.is_empty() {
         problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
@@ -721,7 +768,9 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         return Err(problems);
     }
     let entries = heads.into_iter().map(|h| h.entry).collect();
-    Ok(Knowledge::new(entries, synonyms, words, intents, man_cues))
+    Ok(Knowledge::new(
+        entries, synonyms, words, intents, man_cues, examples,
+    ))
 }
 
 /// The known id closest to `target` by edit distance, if close enough.
