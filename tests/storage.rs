@@ -35,7 +35,8 @@ async fn visits_survive_closing_and_reopening() {
     {
         let store = open_sled(&path).expect("open");
         let t = sample_deal("金鹰国际");
-        for seq in 1..=3 {
+        for _ in 1..=3 {
+            let seq = store.next_seq().await.expect("seq");
             store
                 .append_visit(&u, &t, &sample_visit(seq, "金鹰国际"), &|_| {})
                 .await
@@ -46,18 +47,23 @@ async fn visits_survive_closing_and_reopening() {
     let deals = store.deals(&u).await.expect("deals");
     assert_eq!(deals.len(), 1);
     assert_eq!(deals[0].visits.len(), 3, "visits lost across a reopen");
+    let used: Vec<u64> = deals[0].visits.iter().map(|v| v.seq).collect();
     let seq = store.next_seq().await.expect("seq");
-    assert!(seq >= 1, "sequence restarts must not reuse numbers");
+    assert!(
+        used.iter().all(|&u| seq > u),
+        "after a reopen the next visit number {seq} reuses one of {used:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_locked_directory_is_a_clear_error() {
     let (dir, _held) = fresh();
     match open_sled(&dir.path().join("data")) {
-        Err(StorageError::Locked { path }) => {
-            assert!(path.ends_with("data"));
-            let msg = StorageError::Locked { path }.to_string();
-            assert!(msg.contains("locked"), "{msg}");
+        Err(e @ StorageError::Locked { .. }) => {
+            let msg = e.to_string();
+            assert!(msg.contains("data"), "names the directory: {msg}");
+            assert!(msg.contains("locked by another running ussbot"), "{msg}");
+            assert!(msg.contains("--data"), "says what to do: {msg}");
         }
         other => panic!("expected Locked, got {other:?}"),
     }

@@ -58,6 +58,9 @@ const EXAMPLE_STRONG: f32 = 0.6;
 /// An out-of-scope example at least this similar, and nearer than any
 /// entry's, makes the message out of scope.
 const OFF_TOPIC_MIN: f32 = 0.45;
+/// Example similarity that, with some support from the words, makes an
+/// entry a confident answer.
+const EXAMPLE_SOME: f32 = 0.4;
 /// Example similarity that settles a close race for the best entry.
 const EXAMPLE_SURE: f32 = 0.75;
 /// A runner-up within this share of the best score makes the race close.
@@ -618,7 +621,12 @@ fn decide(hits: &[Hit]) -> Decision {
     let Some(&best) = hits.first() else {
         return Decision::Nothing;
     };
-    let strong = best.triggered || best.example >= EXAMPLE_STRONG || best.score >= MIN_SCORE;
+    // The score without the example evidence: what the words alone say.
+    let text = best.score - EXAMPLE_WEIGHT * best.example;
+    let strong = best.triggered
+        || best.example >= EXAMPLE_STRONG
+        || text >= MIN_SCORE
+        || (best.example >= EXAMPLE_SOME && text >= MIN_SCORE * 0.5);
     let close: Vec<Hit> = hits
         .iter()
         .take(3)
@@ -643,11 +651,9 @@ fn decide(hits: &[Hit]) -> Decision {
             .take(3)
             .filter(|h| h.score >= best.score * 0.6)
             .count();
-        return if n >= 2 {
-            Decision::Choose(n)
-        } else {
-            Decision::Answer(best)
-        };
+        if n >= 2 {
+            return Decision::Choose(n);
+        }
     }
     Decision::Nothing
 }
