@@ -560,3 +560,37 @@ async fn every_autocomplete_choice_opens_its_entry() {
     }
     assert!(checked >= 60, "{checked} choices checked");
 }
+
+/// After "您是想问：① … ② …", typing a number opens that choice; any other
+/// message is a new question.
+#[tokio::test]
+async fn a_number_after_choices_opens_that_choice() {
+    let engine = Arc::new(ussbot::engine::Engine::new(knowledge()).expect("engine"));
+    let candidates = [
+        // Two entries named at once, each as likely as the other.
+        "拜访技巧 电话技巧",
+        "电话技巧 拜访技巧",
+        "拜访技巧还是电话技巧",
+    ];
+    let Some(question) = candidates
+        .iter()
+        .find(|q| engine.answer(q).kind == "choices")
+    else {
+        panic!("none of the candidate questions gets choices any more; add one that does");
+    };
+    let t = Bot::new();
+    let bot = ussbot::conversation::Bot::new(engine, t.svc);
+    let user = alice();
+    let offered = bot.handle(&user, question).await;
+    assert_eq!(offered.kind, "choices");
+    let text = offered.text();
+    assert!(text.contains('①') && text.contains('②'), "{text}");
+    let opened = bot.handle(&user, "2").await;
+    assert_eq!(opened.items[0].id, offered.items[1].id, "{}", opened.text());
+    // The offer is used up: a second "2" is not that entry again.
+    let again = bot.handle(&user, "2").await;
+    assert_ne!(again.items.first().map(|i| &i.id), Some(&offered.items[1].id));
+    // Another user's number opens nothing of this offer.
+    let other = bot.handle(&bob(), "1").await;
+    assert_ne!(other.items.first().map(|i| &i.id), Some(&offered.items[0].id));
+}

@@ -816,3 +816,54 @@ async fn load_200_users_x_20_messages() {
     let run = Arc::into_inner(run).expect("all user tasks done");
     run.shutdown().await;
 }
+
+/// When the engine is unsure it offers two or three entries; on Discord each
+/// is a button, and clicking one opens that entry.
+#[tokio::test]
+async fn an_unsure_answer_offers_buttons_and_a_click_opens_the_entry() {
+    let candidates = [
+        // Two entries named at once, each as likely as the other.
+        "拜访技巧 电话技巧",
+        "电话技巧 拜访技巧",
+        "拜访技巧还是电话技巧",
+    ];
+    let the_bot = bot();
+    let engine = the_bot.engine();
+    let Some((question, offered)) = candidates.iter().find_map(|q| {
+        let r = engine.answer(q);
+        (r.kind == "choices").then_some((*q, r.items))
+    }) else {
+        panic!("none of the candidate questions gets choices any more; add one that does");
+    };
+    assert!((2..=3).contains(&offered.len()), "{offered:?}");
+    let run = start(false).await;
+    let user = 10_031;
+    let (_, fin) = run
+        .slash(
+            user,
+            Some(GUILD),
+            slash_data("ask", None, &[("question", question)]),
+        )
+        .await;
+    assert!(fin.visible_text().contains("您是想问") || fin.visible_text().contains("Did you mean"));
+    let buttons = fin.buttons();
+    assert_eq!(buttons.len(), offered.len(), "one button per choice");
+    let (second, _) = buttons[1].clone();
+    let id = run.fake.id();
+    run.fake.dispatch(
+        "INTERACTION_CREATE",
+        button_interaction(id, "pick", user, Some(GUILD), &second),
+    );
+    let opened = run
+        .fake
+        .expect("the picked entry", |r| r.callback_of() == Some(id))
+        .await;
+    let text = opened.visible_text();
+    assert!(
+        text.contains(&offered[1].title_zh),
+        "clicking ② opens {}: {text}",
+        offered[1].title_zh
+    );
+    assert_no_pings(&opened);
+    run.shutdown().await;
+}

@@ -26,6 +26,7 @@
 //!   messages that mention the bot, or, with `discord.message_content`,
 //!   messages starting with `discord.prefix`.
 
+pub mod choices;
 pub mod commands;
 pub mod paging;
 pub mod render;
@@ -260,7 +261,7 @@ impl<C: Core> Handler<C> {
                 .insert(owner, reply.private, std::mem::take(&mut pages));
             paging::buttons(key, 0, count)
         } else {
-            Vec::new()
+            choices::buttons(reply)
         };
         Outgoing {
             page: first,
@@ -349,6 +350,17 @@ impl<C: Core> Handler<C> {
     }
 
     async fn on_component(&self, ctx: &Context, c: &ComponentInteraction) {
+        if let Some(n) = choices::parse(&c.data.custom_id) {
+            // Picking a choice is typing its number.
+            let reply = self.core.handle(&user_key(c.user.id), &n.to_string()).await;
+            let out = self.layout(c.user.id.get(), &reply);
+            let ephemeral = c.guild_id.is_some() && (reply.private || reply.error);
+            let msg = CreateInteractionResponse::Message(message(&out, ephemeral));
+            if let Err(e) = c.create_response(&ctx.http, msg).await {
+                warn!("cannot answer a choice: {e}");
+            }
+            return;
+        }
         let Some((key, index)) = paging::parse_button(&c.data.custom_id) else {
             return;
         };

@@ -19,6 +19,8 @@ pub struct Similar {
     pub entries: Vec<(usize, f32)>,
     /// Cosine of the nearest out-of-scope example.
     pub off_topic: f32,
+    /// (entry position, cosine with the centroid of its examples), best first.
+    pub centroid: Vec<(usize, f32)>,
 }
 
 /// The labelled examples as sparse unit vectors with an inverted index.
@@ -34,6 +36,9 @@ pub struct Examples {
     labels: Vec<Option<usize>>,
     /// idf given to a term no example contains.
     unknown_idf: f32,
+    /// Term id → (entry, weight in the entry's unit centroid): the sum of
+    /// an entry's example vectors, so words from all its examples count.
+    centroids: Vec<Vec<(u32, f32)>>,
 }
 
 /// Weighted terms of normalized text: words 1, bigrams and homophones weak.
@@ -92,6 +97,7 @@ impl Examples {
             .map(|&d| ((n + 1.0) / (d as f32 + 0.5)).ln().max(0.05))
             .collect();
         let mut postings = vec![Vec::new(); terms.len()];
+        let mut sums: HashMap<usize, HashMap<u32, f32>> = HashMap::new();
         for (e, doc) in docs.iter().enumerate() {
             let norm = doc
                 .iter()
@@ -102,7 +108,20 @@ impl Examples {
                 continue;
             }
             for (id, w) in doc {
-                postings[*id as usize].push((e as u32, w * idf[*id as usize] / norm));
+                let x = w * idf[*id as usize] / norm;
+                postings[*id as usize].push((e as u32, x));
+                if let Some(entry) = labels[e] {
+                    *sums.entry(entry).or_default().entry(*id).or_insert(0.0) += x;
+                }
+            }
+        }
+        let mut centroids = vec![Vec::new(); terms.len()];
+        for (entry, sum) in sums {
+            let norm = sum.values().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                for (id, x) in sum {
+                    centroids[id as usize].push((entry as u32, x / norm));
+                }
             }
         }
         Examples {
@@ -111,6 +130,7 @@ impl Examples {
             postings,
             labels,
             unknown_idf: ((n + 1.0) / 0.5).ln(),
+            centroids,
         }
     }
 
@@ -179,6 +199,23 @@ impl Examples {
         }
         let mut entries: Vec<(usize, f32)> = best.into_iter().collect();
         entries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        Similar { entries, off_topic }
+        let mut cdots: HashMap<u32, f32> = HashMap::new();
+        for (id, x) in &query {
+            for (entry, w) in &self.centroids[*id as usize] {
+                if allowed(*entry as usize) {
+                    *cdots.entry(*entry).or_insert(0.0) += x * w;
+                }
+            }
+        }
+        let mut centroid: Vec<(usize, f32)> = cdots
+            .into_iter()
+            .map(|(e, d)| (e as usize, d / norm))
+            .collect();
+        centroid.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Similar {
+            entries,
+            off_topic,
+            centroid,
+        }
     }
 }

@@ -27,7 +27,7 @@ use route::Route;
 use tokenize::{Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
 
 /// Score added when one of an entry's trigger patterns matches.
-const TRIGGER_BOOST: f32 = 6.0;
+fn trigger_boost() -> f32 { knob("TRIGGER_BOOST", 6.0) }
 /// Multiplier for entries whose kind an intent cue asks for.
 const INTENT_BOOST: f32 = 1.35;
 /// Score added per known dimension for the MAN combination a message describes.
@@ -35,7 +35,7 @@ const MAN_BOOST: f32 = 5.0;
 /// Score added for an exact MAN code (`M+a+N`).
 const CODE_BOOST: f32 = 20.0;
 /// Lowest text score accepted without a trigger.
-const MIN_SCORE: f32 = 4.0;
+fn min_score() -> f32 { knob("MIN_SCORE", 4.0) }
 /// Lowest share of the query's weight the best entry must cover.
 const MIN_COVERAGE: f32 = 0.3;
 /// Longest query considered, in characters.
@@ -50,23 +50,23 @@ const MIN_BIGRAM_IDF: f32 = 2.0;
 const MAX_CANDIDATES: usize = 32;
 /// Score added per unit of cosine similarity to an entry's nearest
 /// labelled example.
-const EXAMPLE_WEIGHT: f32 = 14.0;
+fn example_weight() -> f32 { knob("EXAMPLE_WEIGHT", 14.0) }
 /// Lowest example similarity that counts as evidence.
-const EXAMPLE_MIN: f32 = 0.3;
+fn example_min() -> f32 { knob("EXAMPLE_MIN", 0.3) }
 /// Example similarity that alone makes an entry a confident answer.
-const EXAMPLE_STRONG: f32 = 0.6;
+fn example_strong() -> f32 { knob("EXAMPLE_STRONG", 0.6) }
 /// An out-of-scope example at least this similar, and nearer than any
 /// entry's, makes the message out of scope.
-const OFF_TOPIC_MIN: f32 = 0.45;
+fn off_topic_min() -> f32 { knob("OFF_TOPIC_MIN", 0.45) }
 /// Example similarity that, with some support from the words, makes an
 /// entry a confident answer.
-const EXAMPLE_SOME: f32 = 0.4;
+fn example_some() -> f32 { knob("EXAMPLE_SOME", 0.4) }
 /// Example similarity that settles a close race for the best entry.
-const EXAMPLE_SURE: f32 = 0.75;
+fn example_sure() -> f32 { knob("EXAMPLE_SURE", 0.75) }
 /// A runner-up within this share of the best score makes the race close.
-const CHOICE_RATIO: f32 = 0.9;
-/// A best score this share of [`MIN_SCORE`] is weak but worth offering.
-const WEAK_SHARE: f32 = 0.75;
+fn choice_ratio() -> f32 { knob("CHOICE_RATIO", 0.9) }
+/// A best score this share of [`min_score()`] is weak but worth offering.
+fn weak_share() -> f32 { knob("WEAK_SHARE", 0.75) }
 /// Results kept in a reply's item list.
 const MAX_ITEMS: usize = 5;
 
@@ -326,7 +326,7 @@ impl Engine {
                 }
                 let Ranking { mut hits, off_topic } = self.ranking(query, kinds);
                 let best_example = hits.iter().map(|h| h.example).fold(0.0, f32::max);
-                let out_of_scope = off_topic >= OFF_TOPIC_MIN && off_topic > best_example;
+                let out_of_scope = off_topic >= off_topic_min() && off_topic > best_example;
                 if out_of_scope {
                     return render::nothing(&self.knowledge, query, command, lang);
                 }
@@ -464,7 +464,7 @@ impl Engine {
         let mut extra: HashMap<usize, (f32, f32)> = HashMap::new();
         for (entry, re) in &self.triggers {
             if re.is_match(&normalized) {
-                extra.insert(*entry, (TRIGGER_BOOST, 1.0));
+                extra.insert(*entry, (trigger_boost(), 1.0));
             }
         }
         // With two or more MAN dimensions stated, the combination that fits
@@ -518,10 +518,10 @@ impl Engine {
         // Nearest labelled examples.
         let similar = self.examples.similar(&self.tokenizer, &normalized, allowed);
         for &(entry, x) in similar.entries.iter().take(MAX_CANDIDATES) {
-            if x < EXAMPLE_MIN {
+            if x < example_min() {
                 break;
             }
-            let add = EXAMPLE_WEIGHT * x;
+            let add = example_weight() * x;
             match hits.iter_mut().find(|h| h.entry == entry) {
                 Some(h) => {
                     h.score += add;
@@ -532,6 +532,22 @@ impl Engine {
                     score: add,
                     triggered: false,
                     example: x,
+                }),
+            }
+        }
+
+        for &(entry, c) in similar.centroid.iter().take(MAX_CANDIDATES) {
+            let add = knob("CENTROID_WEIGHT", 0.0) * c;
+            if c < knob("CENTROID_MIN", 0.15) {
+                break;
+            }
+            match hits.iter_mut().find(|h| h.entry == entry) {
+                Some(h) => h.score += add,
+                None => hits.push(Hit {
+                    entry,
+                    score: add,
+                    triggered: false,
+                    example: 0.0,
                 }),
             }
         }
@@ -565,8 +581,13 @@ impl Engine {
                 .filter(|(id, _)| id.is_some_and(|id| self.index.contains(h.entry as u32, id)))
                 .map(|(_, w)| w)
                 .sum();
+            // A note about missing content answers only when asked for:
+            // an incidental word ("分钟", "模式") must not put it first.
+            if !h.triggered && self.kinds[h.entry] == Kind::Gap {
+                h.score *= knob("GAP", 1.0);
+            }
             if !h.triggered
-                && h.example < EXAMPLE_MIN
+                && h.example < example_min()
                 && (total <= 0.0 || matched / total < MIN_COVERAGE)
             {
                 h.score *= 0.5;
@@ -622,19 +643,19 @@ fn decide(hits: &[Hit]) -> Decision {
         return Decision::Nothing;
     };
     // The score without the example evidence: what the words alone say.
-    let text = best.score - EXAMPLE_WEIGHT * best.example;
+    let text = best.score - example_weight() * best.example;
     let strong = best.triggered
-        || best.example >= EXAMPLE_STRONG
-        || text >= MIN_SCORE
-        || (best.example >= EXAMPLE_SOME && text >= MIN_SCORE * 0.5);
+        || best.example >= example_strong()
+        || text >= min_score()
+        || (best.example >= example_some() && text >= min_score() * 0.5);
     let close: Vec<Hit> = hits
         .iter()
         .take(3)
-        .filter(|h| h.score >= best.score * CHOICE_RATIO)
+        .filter(|h| h.score >= best.score * choice_ratio())
         .copied()
         .collect();
     if strong {
-        if close.len() == 1 || best.example >= EXAMPLE_SURE {
+        if close.len() == 1 || best.example >= example_sure() {
             return Decision::Answer(best);
         }
         // Of close candidates, the only one a trigger pattern names wins.
@@ -645,7 +666,7 @@ fn decide(hits: &[Hit]) -> Decision {
         return Decision::Choose(close.len());
     }
     // Weak but plausible: a labelled example is somewhat near.
-    if best.example >= EXAMPLE_MIN && best.score >= MIN_SCORE * WEAK_SHARE {
+    if best.example >= example_min() && best.score >= min_score() * weak_share() {
         let n = hits
             .iter()
             .take(3)
@@ -818,4 +839,8 @@ fn ascii_word_boundaries(p: &str) -> String {
         }
     }
     out
+}
+
+fn knob(name: &str, default: f32) -> f32 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
