@@ -589,8 +589,14 @@ async fn a_number_after_choices_opens_that_choice() {
     assert_eq!(opened.items[0].id, offered.items[1].id, "{}", opened.text());
     // The offer is used up: a second "2" is not that entry again.
     let again = bot.handle(&user, "2").await;
-    assert_ne!(again.items.first().map(|i| &i.id), Some(&offered.items[1].id));
+    assert_ne!(
+        again.items.first().map(|i| &i.id),
+        Some(&offered.items[1].id)
+    );
     // Another user's number opens nothing of this offer.
     let other = bot.handle(&bob(), "1").await;
-    assert_ne!(other.items.first().map(|i| &i.id), Some(&offered.items[0].id));
+    assert_ne!(
+        other.items.first().map(|i| &i.id),
+        Some(&offered.items[0].id)
+    );
 }

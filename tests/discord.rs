@@ -310,8 +310,12 @@ async fn slash_command_gets_the_core_answer_and_autocomplete_offers_cases() {
         .await;
     assert_eq!(cb.body["type"], 8);
     let choices = cb.body["data"]["choices"].as_array().expect("choices");
+    // Shown by name; the value sent back is the entry's id, which opens it.
     assert!(
-        choices.iter().any(|c| c["value"] == json!(title)),
+        choices.iter().any(|c| {
+            c["name"].as_str().is_some_and(|n| n.contains(&title))
+                && c["value"].as_str().is_some_and(|v| v.starts_with("case."))
+        }),
         "{choices:?}"
     );
     assert!(choices.len() <= 25);

@@ -174,8 +174,8 @@ fn labelled_queries_top1_at_least_90_and_top3_at_least_97_percent() {
 fn held_out_queries_generalize() {
     let (p1, p3, n) = quality("tests/data/holdout.toml");
     assert!(n >= 60);
-    assert!(p1 >= 70.0, "held-out top-1 {p1:.1}% < 70%");
-    assert!(p3 >= 85.0, "held-out top-3 {p3:.1}% < 85%");
+    assert!(p1 >= 80.0, "held-out top-1 {p1:.1}% < 80%");
+    assert!(p3 >= 90.0, "held-out top-3 {p3:.1}% < 90%");
 }
 
 /// The blind held-out half: written by someone who saw neither the
@@ -189,14 +189,18 @@ fn blind_held_out_questions_are_answered() {
     assert!(p1 >= BLIND_TOP1, "held-out top-1 {p1:.1}% < {BLIND_TOP1}%");
     assert!(p3 >= BLIND_TOP3, "held-out top-3 {p3:.1}% < {BLIND_TOP3}%");
     let off = pct(r.off.1, r.off.0);
-    assert!(off >= BLIND_OFF, "out-of-scope fallback {off:.1}% < {BLIND_OFF}%");
+    assert!(
+        off >= BLIND_OFF,
+        "out-of-scope fallback {off:.1}% < {BLIND_OFF}%"
+    );
 }
 
-/// Floors on the blind held-out half, set from the measured rates (see the
-/// README's "Answer quality"); the targets are 88 % and 95 %.
-const BLIND_TOP1: f64 = 0.0;
-const BLIND_TOP3: f64 = 0.0;
-const BLIND_OFF: f64 = 0.0;
+/// Floors on the blind held-out half, just under the measured rates (72.0 %,
+/// 86.3 %, 88.5 %; see the README's "Answer quality"). The goal is 88 % and
+/// 95 %; raise these as the engine gets there, never lower them.
+const BLIND_TOP1: f64 = 70.0;
+const BLIND_TOP3: f64 = 84.0;
+const BLIND_OFF: f64 = 85.0;
 
 #[test]
 fn out_of_scope_messages_get_the_honest_fallback() {

@@ -27,7 +27,7 @@ use route::Route;
 use tokenize::{Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
 
 /// Score added when one of an entry's trigger patterns matches.
-fn trigger_boost() -> f32 { knob("TRIGGER_BOOST", 6.0) }
+const TRIGGER_BOOST: f32 = 6.0;
 /// Multiplier for entries whose kind an intent cue asks for.
 const INTENT_BOOST: f32 = 1.35;
 /// Score added per known dimension for the MAN combination a message describes.
@@ -35,7 +35,7 @@ const MAN_BOOST: f32 = 5.0;
 /// Score added for an exact MAN code (`M+a+N`).
 const CODE_BOOST: f32 = 20.0;
 /// Lowest text score accepted without a trigger.
-fn min_score() -> f32 { knob("MIN_SCORE", 4.0) }
+const MIN_SCORE: f32 = 4.0;
 /// Lowest share of the query's weight the best entry must cover.
 const MIN_COVERAGE: f32 = 0.3;
 /// Longest query considered, in characters.
@@ -50,23 +50,32 @@ const MIN_BIGRAM_IDF: f32 = 2.0;
 const MAX_CANDIDATES: usize = 32;
 /// Score added per unit of cosine similarity to an entry's nearest
 /// labelled example.
-fn example_weight() -> f32 { knob("EXAMPLE_WEIGHT", 14.0) }
+const EXAMPLE_WEIGHT: f32 = 14.0;
 /// Lowest example similarity that counts as evidence.
-fn example_min() -> f32 { knob("EXAMPLE_MIN", 0.3) }
+const EXAMPLE_MIN: f32 = 0.2;
 /// Example similarity that alone makes an entry a confident answer.
-fn example_strong() -> f32 { knob("EXAMPLE_STRONG", 0.6) }
+const EXAMPLE_STRONG: f32 = 0.6;
 /// An out-of-scope example at least this similar, and nearer than any
 /// entry's, makes the message out of scope.
-fn off_topic_min() -> f32 { knob("OFF_TOPIC_MIN", 0.45) }
+const OFF_TOPIC_MIN: f32 = 0.45;
 /// Example similarity that, with some support from the words, makes an
 /// entry a confident answer.
-fn example_some() -> f32 { knob("EXAMPLE_SOME", 0.4) }
+const EXAMPLE_SOME: f32 = 0.4;
 /// Example similarity that settles a close race for the best entry.
-fn example_sure() -> f32 { knob("EXAMPLE_SURE", 0.75) }
+const EXAMPLE_SURE: f32 = 0.75;
 /// A runner-up within this share of the best score makes the race close.
-fn choice_ratio() -> f32 { knob("CHOICE_RATIO", 0.9) }
-/// A best score this share of [`min_score()`] is weak but worth offering.
-fn weak_share() -> f32 { knob("WEAK_SHARE", 0.75) }
+const CHOICE_RATIO: f32 = 0.9;
+/// Example similarity that makes a weak best candidate worth offering.
+const EXAMPLE_WEAK: f32 = 0.3;
+/// A best score this share of [`MIN_SCORE`] is weak but worth offering.
+const WEAK_SHARE: f32 = 0.75;
+/// Score added per unit of cosine similarity to the centroid of an
+/// entry's examples (all its phrasings at once).
+const CENTROID_WEIGHT: f32 = 14.0;
+/// Lowest centroid similarity that counts.
+const CENTROID_MIN: f32 = 0.1;
+/// Multiplier for a note about missing content that no trigger asked for.
+const GAP_PENALTY: f32 = 0.6;
 /// Results kept in a reply's item list.
 const MAX_ITEMS: usize = 5;
 
@@ -118,6 +127,8 @@ pub struct Hit {
     pub triggered: bool,
     /// Cosine similarity to the entry's nearest labelled example (0 if none).
     pub example: f32,
+    /// Cosine similarity to the centroid of the entry's examples (0 if none).
+    pub centroid: f32,
 }
 
 /// A ranking with the out-of-scope evidence that goes with it.
@@ -228,10 +239,8 @@ impl Engine {
             .iter()
             .map(|x| (x.entry, normalizer.normalize(&x.text)))
             .collect();
-        let examples = Examples::build(
-            &tokenizer,
-            normalized.iter().map(|(e, t)| (*e, t.as_str())),
-        );
+        let examples =
+            Examples::build(&tokenizer, normalized.iter().map(|(e, t)| (*e, t.as_str())));
         let mut names = HashMap::new();
         let mut titles_zh = Vec::with_capacity(knowledge.entries().len());
         for (i, e) in knowledge.entries().iter().enumerate() {
@@ -317,16 +326,24 @@ impl Engine {
                         score: CODE_BOOST,
                         triggered: true,
                         example: 1.0,
+                        centroid: 0.0,
                     };
                     let mut hits = vec![hit];
-                    hits.extend(self.rank(query, kinds).into_iter().filter(|h| h.entry != idx));
+                    hits.extend(
+                        self.rank(query, kinds)
+                            .into_iter()
+                            .filter(|h| h.entry != idx),
+                    );
                     let mut reply = render::entry(&self.knowledge, idx, &hits, lang);
                     reply.items = self.items(&hits);
                     return reply;
                 }
-                let Ranking { mut hits, off_topic } = self.ranking(query, kinds);
+                let Ranking {
+                    mut hits,
+                    off_topic,
+                } = self.ranking(query, kinds);
                 let best_example = hits.iter().map(|h| h.example).fold(0.0, f32::max);
-                let out_of_scope = off_topic >= off_topic_min() && off_topic > best_example;
+                let out_of_scope = off_topic >= OFF_TOPIC_MIN && off_topic > best_example;
                 if out_of_scope {
                     return render::nothing(&self.knowledge, query, command, lang);
                 }
@@ -382,12 +399,17 @@ impl Engine {
 
     /// Open one entry by id, as when the user picks it from a choice.
     pub fn open(&self, id: &str, lang: Lang) -> Option<Reply> {
-        let idx = self.knowledge.entries().iter().position(|e| e.id.as_str() == id)?;
+        let idx = self
+            .knowledge
+            .entries()
+            .iter()
+            .position(|e| e.id.as_str() == id)?;
         let hit = Hit {
             entry: idx,
             score: 0.0,
             triggered: true,
             example: 0.0,
+            centroid: 0.0,
         };
         let mut reply = render::entry(&self.knowledge, idx, &[hit], lang);
         reply.items = self.items(&[hit]);
@@ -455,6 +477,7 @@ impl Engine {
                     score: s * boost,
                     triggered: false,
                     example: 0.0,
+                    centroid: 0.0,
                 });
             }
         });
@@ -464,7 +487,7 @@ impl Engine {
         let mut extra: HashMap<usize, (f32, f32)> = HashMap::new();
         for (entry, re) in &self.triggers {
             if re.is_match(&normalized) {
-                extra.insert(*entry, (trigger_boost(), 1.0));
+                extra.insert(*entry, (TRIGGER_BOOST, 1.0));
             }
         }
         // With two or more MAN dimensions stated, the combination that fits
@@ -510,6 +533,7 @@ impl Engine {
                         score: add,
                         triggered: true,
                         example: 0.0,
+                        centroid: 0.0,
                     });
                 }
             }
@@ -518,10 +542,10 @@ impl Engine {
         // Nearest labelled examples.
         let similar = self.examples.similar(&self.tokenizer, &normalized, allowed);
         for &(entry, x) in similar.entries.iter().take(MAX_CANDIDATES) {
-            if x < example_min() {
+            if x < EXAMPLE_MIN {
                 break;
             }
-            let add = example_weight() * x;
+            let add = EXAMPLE_WEIGHT * x;
             match hits.iter_mut().find(|h| h.entry == entry) {
                 Some(h) => {
                     h.score += add;
@@ -532,22 +556,27 @@ impl Engine {
                     score: add,
                     triggered: false,
                     example: x,
+                    centroid: 0.0,
                 }),
             }
         }
 
         for &(entry, c) in similar.centroid.iter().take(MAX_CANDIDATES) {
-            let add = knob("CENTROID_WEIGHT", 0.0) * c;
-            if c < knob("CENTROID_MIN", 0.15) {
+            let add = CENTROID_WEIGHT * c;
+            if c < CENTROID_MIN {
                 break;
             }
             match hits.iter_mut().find(|h| h.entry == entry) {
-                Some(h) => h.score += add,
+                Some(h) => {
+                    h.score += add;
+                    h.centroid = c;
+                }
                 None => hits.push(Hit {
                     entry,
                     score: add,
                     triggered: false,
                     example: 0.0,
+                    centroid: c,
                 }),
             }
         }
@@ -584,10 +613,10 @@ impl Engine {
             // A note about missing content answers only when asked for:
             // an incidental word ("分钟", "模式") must not put it first.
             if !h.triggered && self.kinds[h.entry] == Kind::Gap {
-                h.score *= knob("GAP", 1.0);
+                h.score *= GAP_PENALTY;
             }
             if !h.triggered
-                && h.example < example_min()
+                && h.example < EXAMPLE_MIN
                 && (total <= 0.0 || matched / total < MIN_COVERAGE)
             {
                 h.score *= 0.5;
@@ -643,19 +672,19 @@ fn decide(hits: &[Hit]) -> Decision {
         return Decision::Nothing;
     };
     // The score without the example evidence: what the words alone say.
-    let text = best.score - example_weight() * best.example;
+    let text = best.score - EXAMPLE_WEIGHT * best.example - CENTROID_WEIGHT * best.centroid;
     let strong = best.triggered
-        || best.example >= example_strong()
-        || text >= min_score()
-        || (best.example >= example_some() && text >= min_score() * 0.5);
+        || best.example >= EXAMPLE_STRONG
+        || text >= MIN_SCORE
+        || (best.example >= EXAMPLE_SOME && text >= MIN_SCORE * 0.5);
     let close: Vec<Hit> = hits
         .iter()
         .take(3)
-        .filter(|h| h.score >= best.score * choice_ratio())
+        .filter(|h| h.score >= best.score * CHOICE_RATIO)
         .copied()
         .collect();
     if strong {
-        if close.len() == 1 || best.example >= example_sure() {
+        if close.len() == 1 || best.example >= EXAMPLE_SURE {
             return Decision::Answer(best);
         }
         // Of close candidates, the only one a trigger pattern names wins.
@@ -666,7 +695,7 @@ fn decide(hits: &[Hit]) -> Decision {
         return Decision::Choose(close.len());
     }
     // Weak but plausible: a labelled example is somewhat near.
-    if best.example >= example_min() && best.score >= min_score() * weak_share() {
+    if best.example >= EXAMPLE_WEAK && best.score >= MIN_SCORE * WEAK_SHARE {
         let n = hits
             .iter()
             .take(3)
@@ -839,8 +868,4 @@ fn ascii_word_boundaries(p: &str) -> String {
         }
     }
     out
-}
-
-fn knob(name: &str, default: f32) -> f32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }

@@ -476,7 +476,10 @@ pub fn choices(k: &Knowledge, hits: &[Hit], lang: Lang) -> Reply {
         .collect();
     let (head, tail) = match lang {
         Lang::Zh => ("您是想问：", "回复数字打开，或换个说法再问。"),
-        Lang::En => ("Did you mean:", "Reply with a number to open one, or ask in other words."),
+        Lang::En => (
+            "Did you mean:",
+            "Reply with a number to open one, or ask in other words.",
+        ),
     };
     r.push(None, format!("{head}\n{}", lines.join("\n")));
     r.footer = Some(tail.to_string());

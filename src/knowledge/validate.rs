@@ -742,7 +742,11 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             }
         };
         if x.texts.is_empty() {
-            cx.report(*f, x.entry.span().start, "`texts` is empty; give at least one example message");
+            cx.report(
+                *f,
+                x.entry.span().start,
+                "`texts` is empty; give at least one example message",
+            );
         }
         for t in &x.texts {
             let text = cx.text(*f, t, "texts");
