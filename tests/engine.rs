@@ -461,3 +461,26 @@ fn tune() {
         set.query.len()
     );
 }
+
+/// An entry's name, code or id opens it, inside or outside its command
+/// (the examples `/help` gives among them).
+#[test]
+fn names_codes_and_ids_open_their_entries() {
+    for (text, id) in [
+        ("/mode 快刀", "mode.quick"),
+        ("/man MAN原则", "method.man"),
+        ("/stage KA07", "activity.ka07"),
+        ("/mode Q2", "visit.q2"),
+        ("反问法", "objection.counter_question"),
+        ("/close closing.warning", "closing.warning"),
+    ] {
+        let r = ask(text);
+        assert_eq!(
+            r.items.first().map(|i| i.id.as_str()),
+            Some(id),
+            "{text}: {}",
+            r.text()
+        );
+        assert_ne!(r.kind, "choices", "{text}");
+    }
+}

@@ -244,11 +244,11 @@ impl Engine {
         let mut names = HashMap::new();
         let mut titles_zh = Vec::with_capacity(knowledge.entries().len());
         for (i, e) in knowledge.entries().iter().enumerate() {
-            let zh = crate::text::normalize(&e.title_zh).trim().to_string();
+            let zh = squeeze(&crate::text::normalize(&e.title_zh));
             for name in [
                 e.id.as_str().to_string(),
                 zh.clone(),
-                crate::text::normalize(&e.title).trim().to_string(),
+                squeeze(&crate::text::normalize(&e.title)),
                 // MAN codes differ only in case, which normalizing loses;
                 // the MAN code pattern finds those.
                 if matches!(e.body, Body::Man(_)) {
@@ -374,8 +374,8 @@ impl Engine {
     /// `M+a+N`), Chinese or English title, or, within a command's kinds,
     /// the one title that contains it (`/mode 快刀` → 快刀模式).
     fn by_name(&self, query: &str, kinds: Option<&[Kind]>) -> Option<usize> {
-        let q = self.normalizer.normalize(query);
-        let q = q.trim();
+        let q = squeeze(&self.normalizer.normalize(query));
+        let q = q.as_str();
         if q.is_empty() {
             return None;
         }
@@ -386,13 +386,19 @@ impl Engine {
         if q.chars().count() < 2 {
             return None;
         }
-        let mut within = self
+        // The shortest title that contains the words, if only one is that
+        // short: `/mode 快刀` is 快刀模式, not 快刀模式第一次拜访.
+        let mut within: Vec<(usize, usize)> = self
             .titles_zh
             .iter()
             .enumerate()
-            .filter(|(i, t)| kinds.contains(&self.kinds[*i]) && t.contains(q));
-        match (within.next(), within.next()) {
-            (Some((i, _)), None) => Some(i),
+            .filter(|(i, t)| kinds.contains(&self.kinds[*i]) && t.contains(q))
+            .map(|(i, t)| (t.chars().count(), i))
+            .collect();
+        within.sort_unstable();
+        match within.as_slice() {
+            [(_, i)] => Some(*i),
+            [(a, i), (b, _), ..] if a < b => Some(*i),
             _ => None,
         }
     }
@@ -651,6 +657,11 @@ impl Engine {
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
+}
+
+/// Text without whitespace, for comparing names ("MAN 原则" = "MAN原则").
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// What to do with a ranking.
