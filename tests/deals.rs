@@ -600,3 +600,74 @@ async fn a_number_after_choices_opens_that_choice() {
         Some(&offered.items[0].id)
     );
 }
+
+async fn names_of(bot: &Bot, user: &UserKey) -> Vec<(String, usize)> {
+    let mut v: Vec<(String, usize)> = bot
+        .store
+        .deals(user)
+        .await
+        .expect("deals")
+        .into_iter()
+        .map(|d| (d.customer.name, d.visits.len()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Look-alike names are never merged by guess: a free-text log asks and
+/// saves nothing; an explicit `/visit X` means X; a short form or a legal
+/// ending still finds the deal.
+#[tokio::test]
+async fn look_alike_customers_are_asked_about_never_merged() {
+    let bot = Bot::new();
+    let u = alice();
+    bot.reply(&u, "/visit 鑫达商贸 见了张总，确认了需求范围").await;
+    bot.reply(&u, "/visit 广州钢铁集团 见了王总").await;
+    // A short form goes to its deal.
+    let r = bot.reply(&u, "/visit 鑫达 张总说预算批了").await;
+    assert!(r.text().contains("鑫达商贸"), "{}", r.text());
+    assert_eq!(
+        names_of(&bot, &u).await,
+        vec![("广州钢铁集团".to_string(), 1), ("鑫达商贸".to_string(), 2)]
+    );
+    // Free text about look-alikes: asked, nothing saved.
+    for note in [
+        "今天拜访了鑫达电子李总，也是做分销的，李总说今年没预算",
+        "拜访了杭州钢铁集团王总，做了方案呈现",
+    ] {
+        let r = bot.reply(&u, note).await;
+        assert_eq!(r.kind, "ask_customer", "{note}: {}", r.text());
+        let t = r.text();
+        assert!(t.contains("还没有保存"), "{t}");
+        assert!(t.contains("/visit"), "says how to save it: {t}");
+        assert_eq!(
+            names_of(&bot, &u).await,
+            vec![("广州钢铁集团".to_string(), 1), ("鑫达商贸".to_string(), 2)],
+            "{note} changed the deals"
+        );
+    }
+    // The rep says which: a new customer.
+    bot.reply(&u, "/visit 鑫达电子 李总说今年没预算").await;
+    bot.reply(&u, "/visit 杭州钢铁集团 王总，做了方案呈现").await;
+    assert_eq!(
+        names_of(&bot, &u).await,
+        vec![
+            ("广州钢铁集团".to_string(), 1),
+            ("杭州钢铁集团".to_string(), 1),
+            ("鑫达商贸".to_string(), 2),
+            ("鑫达电子".to_string(), 1),
+        ]
+    );
+    // Each name now goes to its own deal; the legal ending changes nothing.
+    bot.reply(&u, "/visit 鑫达电子有限公司 李总回电话了").await;
+    bot.reply(&u, "/visit 广州钢铁集团有限公司 王总回电话了").await;
+    assert_eq!(
+        names_of(&bot, &u).await,
+        vec![
+            ("广州钢铁集团".to_string(), 2),
+            ("杭州钢铁集团".to_string(), 1),
+            ("鑫达商贸".to_string(), 2),
+            ("鑫达电子".to_string(), 2),
+        ]
+    );
+}

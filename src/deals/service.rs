@@ -52,10 +52,29 @@ impl Lang {
 
 /// Which of the user's deals a name means.
 enum Resolved {
+    /// The name is this deal's name, an alias, or a clear short form of it.
     One(Box<Deal>),
+    /// A short form of several deals.
     Many(Vec<Deal>),
+    /// Not the same name, but close enough that it may be a typo or may be
+    /// another company (鑫达电子 / 鑫达商贸, 广州 / 杭州钢铁集团): never merge
+    /// without asking.
+    LookAlike(Vec<Deal>),
     None,
 }
+
+/// Endings that do not make a different company: 恒力集团有限公司 is 恒力集团.
+const LEGAL_SUFFIXES: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "集团",
+    "公司",
+    "co ltd",
+    "ltd",
+    "inc",
+];
 
 fn private(mut r: Reply) -> Reply {
     r.private = true;
@@ -159,13 +178,15 @@ impl DealService {
     ) -> Result<Reply, DealError> {
         match cmd {
             Command::Visit { customer, body } => {
-                self.visit(user, raw, lang, &customer, &body).await
+                let explicit = raw.trim_start().starts_with(['/', '／']);
+                self.visit(user, raw, lang, &customer, &body, explicit)
+                    .await
             }
             Command::Deal { customer } => {
                 let deals = self.store.deals(user).await?;
                 Ok(match self.resolve(&deals, &customer) {
                     Resolved::One(d) => self.render_deal(&d, lang),
-                    Resolved::Many(m) => ambiguous(&m, &customer, lang),
+                    Resolved::Many(m) | Resolved::LookAlike(m) => ambiguous(&m, &customer, lang),
                     Resolved::None => not_found(&customer, &deals, lang),
                 })
             }
@@ -248,7 +269,9 @@ impl DealService {
         let deals = self.store.deals(user).await?;
         let deal = match self.resolve(&deals, customer) {
             Resolved::One(d) => d,
-            Resolved::Many(m) => return Ok(Err(ambiguous(&m, customer, lang))),
+            Resolved::Many(m) | Resolved::LookAlike(m) => {
+                return Ok(Err(ambiguous(&m, customer, lang)))
+            }
             Resolved::None => return Ok(Err(not_found(customer, &deals, lang))),
         };
         let now = self.now();
@@ -268,8 +291,10 @@ impl DealService {
         }
     }
 
-    /// Find the deal a name means: exact name or alias, then contained
-    /// either way, then one typo away.
+    /// Find the deal a name means: its exact name or an alias; a clear short
+    /// form of one deal (恒力 → 恒力集团); the name with a legal ending added
+    /// or dropped. A name one character off, or one that shares a deal's
+    /// start but goes on differently, is a look-alike, never the same deal.
     fn resolve(&self, deals: &[Deal], name: &str) -> Resolved {
         let q = self.key_of(name);
         if q.is_empty() {
@@ -278,40 +303,54 @@ impl DealService {
         if let Some(d) = deals.iter().find(|d| d.is_named(&q)) {
             return Resolved::One(Box::new(d.clone()));
         }
-        let qn = q.chars().count();
         let names = |d: &Deal| -> Vec<String> {
             std::iter::once(d.customer.key.clone())
                 .chain(d.customer.aliases.clone())
                 .collect()
         };
-        let pick = |hits: Vec<&Deal>| match hits.len() {
-            0 => None,
-            1 => Some(Resolved::One(Box::new(hits[0].clone()))),
-            _ => Some(Resolved::Many(hits.into_iter().cloned().collect())),
-        };
+        let core = strip_legal(&q);
+        let qn = core.chars().count();
+        // The same company written with or without its legal ending.
+        let same: Vec<&Deal> = deals
+            .iter()
+            .filter(|d| names(d).iter().any(|n| strip_legal(n) == core))
+            .collect();
+        if same.len() == 1 {
+            return Resolved::One(Box::new(same[0].clone()));
+        }
+        // A short form: the written name is the start of a deal's name, or
+        // is contained in it with at least two characters.
         if qn >= 2 {
             let hits: Vec<&Deal> = deals
                 .iter()
-                .filter(|d| {
-                    names(d).iter().any(|n| {
-                        n.contains(q.as_str()) || (n.chars().count() >= 2 && q.contains(n.as_str()))
-                    })
+                .filter(|d| names(d).iter().any(|n| n.contains(core)))
+                .collect();
+            match hits.len() {
+                0 => {}
+                1 => return Resolved::One(Box::new(hits[0].clone())),
+                _ => return Resolved::Many(hits.into_iter().cloned().collect()),
+            }
+        }
+        // Look-alikes: a known name inside a longer one (鑫达 in 鑫达电子),
+        // one character off, or the same first two characters.
+        let alike: Vec<Deal> = deals
+            .iter()
+            .filter(|d| {
+                names(d).iter().any(|n| {
+                    let n = strip_legal(n);
+                    let nn = n.chars().count();
+                    (nn >= 2 && core.contains(n))
+                        || (qn >= 3 && edit_distance(n, core) <= 1)
+                        || (qn >= 3 && nn >= 3 && n.chars().take(2).eq(core.chars().take(2)))
                 })
-                .collect();
-            if let Some(r) = pick(hits) {
-                return r;
-            }
+            })
+            .cloned()
+            .collect();
+        if alike.is_empty() {
+            Resolved::None
+        } else {
+            Resolved::LookAlike(alike)
         }
-        if qn >= 3 {
-            let hits: Vec<&Deal> = deals
-                .iter()
-                .filter(|d| names(d).iter().any(|n| edit_distance(n, &q) <= 1))
-                .collect();
-            if let Some(r) = pick(hits) {
-                return r;
-            }
-        }
-        Resolved::None
     }
 
     async fn visit(
@@ -321,6 +360,7 @@ impl DealService {
         lang: Lang,
         customer: &str,
         body: &str,
+        explicit: bool,
     ) -> Result<Reply, DealError> {
         let deals = self.store.deals(user).await?;
         let written_key = self.key_of(customer);
@@ -332,6 +372,9 @@ impl DealService {
         let existing = match self.resolve(&deals, customer) {
             Resolved::One(d) => Some(*d),
             Resolved::Many(m) => return Ok(ambiguous(&m, customer, lang)),
+            // `/visit X` means X: a look-alike of a deal is a new deal.
+            Resolved::LookAlike(_) if explicit => None,
+            Resolved::LookAlike(m) => return Ok(look_alike(&m, customer, body, lang)),
             Resolved::None => None,
         };
         let now = self.now();
@@ -356,7 +399,11 @@ impl DealService {
         let template = match &existing {
             Some(d) => {
                 let mut t = d.clone();
-                if !t.is_named(&written_key) {
+                // A full name written another way becomes an alias; a short
+                // form does not, so 鑫达 never stands for 鑫达商贸 when
+                // 鑫达电子 comes along.
+                let short = d.customer.key.contains(written_key.as_str());
+                if !t.is_named(&written_key) && !short {
                     t.customer.aliases = vec![written_key.clone()];
                 } else {
                     t.customer.aliases.clear();
@@ -983,6 +1030,68 @@ fn ambiguous(deals: &[Deal], name: &str, lang: Lang) -> Reply {
                 "{}\nPlease send it again with the full name.",
                 names.join(", ")
             ),
+        ),
+    );
+    r.items = deals.iter().map(deal_item).collect();
+    r
+}
+
+/// A name without its legal ending (恒力集团有限公司 → 恒力).
+fn strip_legal(key: &str) -> &str {
+    let mut k = key.trim();
+    loop {
+        let before = k;
+        for s in LEGAL_SUFFIXES {
+            if let Some(rest) = k.strip_suffix(s) {
+                if rest.trim().chars().count() >= 2 {
+                    k = rest.trim();
+                }
+            }
+        }
+        if k == before {
+            return k;
+        }
+    }
+}
+
+/// A free-text log names a customer that looks like one of the rep's
+/// deals but is not the same name: ask, and save nothing until told.
+fn look_alike(deals: &[Deal], name: &str, body: &str, lang: Lang) -> Reply {
+    let mut r = Reply::new(
+        "ask_customer",
+        Some(lang.pick(
+            format!("还没有保存：“{name}”是你的哪个客户？"),
+            format!("Not saved yet: which customer is “{name}”?"),
+        )),
+    );
+    let body: String = body.chars().take(300).collect();
+    let mut lines = Vec::new();
+    for d in deals.iter().take(2) {
+        lines.push(lang.pick(
+            format!(
+                "• 是【{}】：/visit {} {body}",
+                d.customer.name, d.customer.name
+            ),
+            format!(
+                "• It is {}: /visit {} {body}",
+                d.customer.name, d.customer.name
+            ),
+        ));
+    }
+    lines.push(lang.pick(
+        format!("• 是新客户【{name}】：/visit {name} {body}"),
+        format!("• A new customer {name}: /visit {name} {body}"),
+    ));
+    r.push(
+        None,
+        format!(
+            "{}\n{}",
+            lang.pick(
+                "它和你已有的客户很像，我不替你合并。".to_string(),
+                "It looks like a customer you already have, so I won't merge them by guess."
+                    .to_string(),
+            ),
+            lines.join("\n")
         ),
     );
     r.items = deals.iter().map(deal_item).collect();
