@@ -55,7 +55,21 @@ impl Bot {
         }
         let normalized = self.engine.normalizer().normalize(text);
         if let Some(reply) = self.deals.try_handle(user, text, &normalized).await {
-            return reply;
+            if reply.kind != "log_unclear" {
+                return reply;
+            }
+            // Maybe a log without a customer, maybe a question: answer the
+            // question if the handbook has one, and say the log was not saved.
+            let mut answer = self.engine.answer(text);
+            if answer.kind == "none" {
+                return reply;
+            }
+            let note = reply.text();
+            answer.footer = Some(match answer.footer.take() {
+                Some(f) => format!("{f}\n{note}"),
+                None => note,
+            });
+            return answer;
         }
         let reply = self.engine.answer(text);
         if reply.kind == "choices" {

@@ -621,7 +621,8 @@ async fn names_of(bot: &Bot, user: &UserKey) -> Vec<(String, usize)> {
 async fn look_alike_customers_are_asked_about_never_merged() {
     let bot = Bot::new();
     let u = alice();
-    bot.reply(&u, "/visit 鑫达商贸 见了张总，确认了需求范围").await;
+    bot.reply(&u, "/visit 鑫达商贸 见了张总，确认了需求范围")
+        .await;
     bot.reply(&u, "/visit 广州钢铁集团 见了王总").await;
     // A short form goes to its deal.
     let r = bot.reply(&u, "/visit 鑫达 张总说预算批了").await;
@@ -648,7 +649,8 @@ async fn look_alike_customers_are_asked_about_never_merged() {
     }
     // The rep says which: a new customer.
     bot.reply(&u, "/visit 鑫达电子 李总说今年没预算").await;
-    bot.reply(&u, "/visit 杭州钢铁集团 王总，做了方案呈现").await;
+    bot.reply(&u, "/visit 杭州钢铁集团 王总，做了方案呈现")
+        .await;
     assert_eq!(
         names_of(&bot, &u).await,
         vec![
@@ -660,7 +662,8 @@ async fn look_alike_customers_are_asked_about_never_merged() {
     );
     // Each name now goes to its own deal; the legal ending changes nothing.
     bot.reply(&u, "/visit 鑫达电子有限公司 李总回电话了").await;
-    bot.reply(&u, "/visit 广州钢铁集团有限公司 王总回电话了").await;
+    bot.reply(&u, "/visit 广州钢铁集团有限公司 王总回电话了")
+        .await;
     assert_eq!(
         names_of(&bot, &u).await,
         vec![
@@ -670,4 +673,33 @@ async fn look_alike_customers_are_asked_about_never_merged() {
             ("鑫达电子".to_string(), 2),
         ]
     );
+}
+
+/// Roles, amounts and sentences never become deals; a question that merely
+/// reads like a note still gets its answer, with word that nothing was saved.
+#[tokio::test]
+async fn no_deal_is_named_after_a_role_an_amount_or_a_sentence() {
+    let engine = Arc::new(ussbot::engine::Engine::new(knowledge()).expect("engine"));
+    let t = Bot::new();
+    let store = t.store.clone();
+    let bot = ussbot::conversation::Bot::new(engine, t.svc);
+    let u = alice();
+    for note in [
+        "今天见了一个客户说太贵了怎么办",
+        "拜访了财务总监陈总，集团下面二十几家子公司",
+        "海诚预算报上去了，老板说要等董事会批",
+        "拜访了大概800万的那个项目",
+    ] {
+        let r = bot.handle(&u, note).await;
+        let deals = store.deals(&u).await.expect("deals");
+        assert!(
+            deals.is_empty(),
+            "{note}: created {:?}",
+            deals.iter().map(|d| &d.customer.name).collect::<Vec<_>>()
+        );
+        assert!(!r.text().contains("已记录"), "{note}: {}", r.text());
+    }
+    let r = bot.handle(&u, "今天见了一个客户说太贵了怎么办").await;
+    assert_eq!(r.kind, "objection", "{}", r.text());
+    assert!(r.text().contains("还没有保存"), "{}", r.text());
 }

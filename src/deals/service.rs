@@ -377,6 +377,9 @@ impl DealService {
             Resolved::LookAlike(m) => return Ok(look_alike(&m, customer, body, lang)),
             Resolved::None => None,
         };
+        if existing.is_none() && !explicit && !looks_like_a_name(&written_key) {
+            return Ok(unclear_log(customer, body, lang));
+        }
         let now = self.now();
         let facts = self.parser().visit_facts(body, now);
         let seq = self.store.next_seq().await?;
@@ -1034,6 +1037,75 @@ fn ambiguous(deals: &[Deal], name: &str, lang: Lang) -> Reply {
     );
     r.items = deals.iter().map(deal_item).collect();
     r
+}
+
+/// Words that make a text a role, an amount, a date or a sentence rather
+/// than a company name (财务总监, 大概800万, 老板说要等董事会批).
+const NOT_A_NAME: &[&str] = &[
+    "总监",
+    "经理",
+    "老板",
+    "董事",
+    "主任",
+    "厂长",
+    "财务",
+    "顾问",
+    "售前",
+    "工程师",
+    "领导",
+    "客户",
+    "说",
+    "了",
+    "要",
+    "吗",
+    "怎么",
+    "什么",
+    "呢",
+    "吧",
+    "太",
+    "很",
+    "想",
+    "大概",
+    "左右",
+    "万",
+    "元",
+    "块",
+    "今天",
+    "明天",
+    "昨天",
+    "下周",
+    "上周",
+    "周一",
+    "周二",
+    "周三",
+    "周四",
+    "周五",
+    "预算",
+    "合同",
+    "方案",
+];
+
+/// Whether a free-text customer name can be a new deal's name.
+fn looks_like_a_name(key: &str) -> bool {
+    let n = key.chars().count();
+    (2..=16).contains(&n)
+        && !key.chars().any(|c| c.is_ascii_digit())
+        && !NOT_A_NAME.iter().any(|w| key.contains(w))
+        && !key.ends_with('总')
+}
+
+/// A note that may be a log but names no customer ussbot can tell: save
+/// nothing and say how to save it. The conversation adds the handbook's
+/// answer when the message is also a question.
+fn unclear_log(customer: &str, body: &str, lang: Lang) -> Reply {
+    let body: String = body.chars().take(300).collect();
+    Reply::plain(
+        "log_unclear",
+        lang.pick(
+            format!("如果这是一条拜访记录：我没认出是哪个客户（“{customer}”不像客户名），还没有保存。请发：/visit 客户名 {body}"),
+            format!("If this is a visit note: I could not tell the customer (“{customer}” is not a company name), so nothing was saved. Send: /visit CUSTOMER {body}"),
+        ),
+    )
 }
 
 /// A name without its legal ending (恒力集团有限公司 → 恒力).
