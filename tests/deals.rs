@@ -337,8 +337,8 @@ async fn man_mode_won_and_lost_commands() {
     assert_eq!(m.kind, "man_changed");
     assert!(m.text().contains("M+a+N"), "{}", m.text());
     assert!(
-        m.text().contains("找"),
-        "the handbook's action for M+a+N: {}",
+        m.text().contains("设法找到具有 A 的人"),
+        "the handbook's meaning of M+a+N: {}",
         m.text()
     );
     let d = bot.reply(&alice(), "/deal 金鹰").await;
@@ -493,6 +493,12 @@ async fn csv_export_and_import_keep_visits_mode_and_outcome() {
     assert_eq!((s.deals, s.visits), (2, 2));
     let before = bot.store.deals(&alice()).await.expect("deals");
     let after = other.store.deals(&alice()).await.expect("deals");
+    assert_eq!(before.len(), 2);
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "the import stored every exported deal"
+    );
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(b.customer, a.customer);
         assert_eq!(b.mode, a.mode);
@@ -512,7 +518,17 @@ async fn a_broken_import_says_why() {
         .import("{\"format\":\"other\"}")
         .await
         .expect_err("refused");
-    assert!(e.to_string().contains("cannot import"), "{e}");
+    assert!(e.to_string().contains("not a ussbot"), "{e}");
+    let e = bot
+        .svc
+        .import(r#"{"format":"other","version":1,"exported_at":"2026-03-02T09:00:00+08:00","users":[]}"#)
+        .await
+        .expect_err("refused");
+    assert!(
+        e.to_string()
+            .contains("not a ussbot deal export (format `other`)"),
+        "the format check itself: {e}"
+    );
     let e = bot.svc.import("a,b\n1,2\n").await.expect_err("refused");
     assert!(e.to_string().contains("csv line 1"), "{e}");
 }
