@@ -1,16 +1,22 @@
 //! Nearest labelled examples: how similar a message is to the ways reps
 //! have asked for each entry (`[[example]]` in the knowledge).
 //!
-//! Every example becomes a tf-idf vector over the tokenizer's words,
-//! character bigrams and homophone-typo words, normalized to unit length.
+//! Every example becomes a tf-idf vector over the tokenizer's words and
+//! character bigrams (weighted up, see [`BIGRAM_BOOST`]), normalized to unit length; a message becomes one over
+//! the same terms plus its homophone-typo words (the engine's query terms).
 //! A message's similarity to an example is the cosine of the two vectors;
-//! an entry's similarity is that of its nearest example. Examples labelled
-//! `none` (the handbook cannot answer them) give the similarity to
-//! out-of-scope requests.
+//! an entry gets the cosine of its nearest example and the cosine with the
+//! centroid of all its examples (so words from several phrasings add up).
+//! Examples labelled `none` (the handbook cannot answer them) give the
+//! similarity to out-of-scope requests.
 
 use std::collections::HashMap;
 
-use super::tokenize::{Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
+use super::tokenize::{is_bigram, Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
+
+/// Character bigrams count this many times their ranking weight here: in
+/// short messages they carry more of the meaning than in long entries.
+const BIGRAM_BOOST: f32 = 2.0;
 
 /// Nearest-example similarity of a message.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,7 +29,7 @@ pub struct Similar {
     pub centroid: Vec<(usize, f32)>,
 }
 
-/// The labelled examples as sparse unit vectors with an inverted index.
+/// The labelled examples as sparse unit vectors with inverted indexes.
 #[derive(Debug, Default)]
 pub struct Examples {
     /// Term → id.
@@ -36,13 +42,15 @@ pub struct Examples {
     labels: Vec<Option<usize>>,
     /// idf given to a term no example contains.
     unknown_idf: f32,
-    /// Term id → (entry, weight in the entry's unit centroid): the sum of
-    /// an entry's example vectors, so words from all its examples count.
+    /// Term id → (entry, weight in the entry's unit centroid).
     centroids: Vec<Vec<(u32, f32)>>,
+    /// One more than the highest entry position labelled.
+    entry_count: usize,
 }
 
-/// Weighted terms of normalized text: words 1, bigrams and homophones weak.
-fn features(tokenizer: &Tokenizer, normalized: &str, typos: bool) -> HashMap<String, f32> {
+/// The terms of an example with their counts: words 1 each, character
+/// bigrams [`BIGRAM_WEIGHT`] × [`BIGRAM_BOOST`] each.
+fn example_terms(tokenizer: &Tokenizer, normalized: &str) -> HashMap<String, f32> {
     let mut out: HashMap<String, f32> = HashMap::new();
     let mut buf = Vec::new();
     tokenizer.words(normalized, &mut buf);
@@ -51,13 +59,7 @@ fn features(tokenizer: &Tokenizer, normalized: &str, typos: bool) -> HashMap<Str
     }
     tokenizer.bigrams(normalized, &mut buf);
     for b in buf.drain(..) {
-        *out.entry(b).or_insert(0.0) += BIGRAM_WEIGHT * 2.0;
-    }
-    if typos {
-        tokenizer.homophones(normalized, &mut buf);
-        for w in buf.drain(..) {
-            out.entry(w).or_insert(PINYIN_WEIGHT);
-        }
+        *out.entry(b).or_insert(0.0) += BIGRAM_WEIGHT * BIGRAM_BOOST;
     }
     out
 }
@@ -72,7 +74,7 @@ impl Examples {
         let mut labels = Vec::new();
         let mut docs: Vec<Vec<(u32, f32)>> = Vec::new();
         for (label, text) in examples {
-            let f = features(tokenizer, text, false);
+            let f = example_terms(tokenizer, text);
             if f.is_empty() {
                 continue;
             }
@@ -96,8 +98,9 @@ impl Examples {
             .iter()
             .map(|&d| ((n + 1.0) / (d as f32 + 0.5)).ln().max(0.05))
             .collect();
+        let entry_count = labels.iter().flatten().map(|e| e + 1).max().unwrap_or(0);
         let mut postings = vec![Vec::new(); terms.len()];
-        let mut sums: HashMap<usize, HashMap<u32, f32>> = HashMap::new();
+        let mut sums: Vec<HashMap<u32, f32>> = vec![HashMap::new(); entry_count];
         for (e, doc) in docs.iter().enumerate() {
             let norm = doc
                 .iter()
@@ -111,12 +114,12 @@ impl Examples {
                 let x = w * idf[*id as usize] / norm;
                 postings[*id as usize].push((e as u32, x));
                 if let Some(entry) = labels[e] {
-                    *sums.entry(entry).or_default().entry(*id).or_insert(0.0) += x;
+                    *sums[entry].entry(*id).or_insert(0.0) += x;
                 }
             }
         }
         let mut centroids = vec![Vec::new(); terms.len()];
-        for (entry, sum) in sums {
+        for (entry, sum) in sums.into_iter().enumerate() {
             let norm = sum.values().map(|x| x * x).sum::<f32>().sqrt();
             if norm > 0.0 {
                 for (id, x) in sum {
@@ -131,6 +134,7 @@ impl Examples {
             labels,
             unknown_idf: ((n + 1.0) / 0.5).ln(),
             centroids,
+            entry_count,
         }
     }
 
@@ -144,29 +148,28 @@ impl Examples {
         self.labels.is_empty()
     }
 
-    /// Similarity of a normalized message to each entry's nearest example,
-    /// for entries `allowed` accepts.
+    /// Similarity of a message, given as the engine's weighted query terms,
+    /// to each entry's examples, for entries `allowed` accepts.
     pub fn similar(
         &self,
-        tokenizer: &Tokenizer,
-        normalized: &str,
+        query_terms: &[(String, f32)],
         allowed: impl Fn(usize) -> bool,
     ) -> Similar {
         if self.labels.is_empty() {
             return Similar::default();
         }
-        let f = features(tokenizer, normalized, true);
-        let mut query: Vec<(u32, f32)> = Vec::with_capacity(f.len());
+        let mut query: Vec<(u32, f32)> = Vec::with_capacity(query_terms.len());
         let mut norm = 0.0f32;
-        for (t, w) in &f {
+        for (t, w) in query_terms {
+            let w = &if is_bigram(t) { w * BIGRAM_BOOST } else { *w };
             match self.terms.get(t) {
                 Some(&id) => {
                     let x = w * self.idf[id as usize];
                     norm += x * x;
                     query.push((id, x));
                 }
-                // Homophone guesses that match nothing do not count against
-                // the message; real words nobody used do.
+                // Words nobody used count against the message; homophone
+                // guesses and bigrams that match nothing do not.
                 None if *w > PINYIN_WEIGHT => {
                     let x = w * self.unknown_idf;
                     norm += x * x;
@@ -175,43 +178,42 @@ impl Examples {
             }
         }
         let norm = norm.sqrt();
-        if norm <= 0.0 {
+        if norm <= 0.0 || query.is_empty() {
             return Similar::default();
         }
-        let mut dots: HashMap<u32, f32> = HashMap::new();
+        let mut dots = vec![0.0f32; self.labels.len()];
+        let mut cdots = vec![0.0f32; self.entry_count];
         for (id, x) in &query {
             for (e, w) in &self.postings[*id as usize] {
-                *dots.entry(*e).or_insert(0.0) += x * w;
+                dots[*e as usize] += x * w;
             }
-        }
-        let mut best: HashMap<usize, f32> = HashMap::new();
-        let mut off_topic = 0.0f32;
-        for (e, dot) in dots {
-            let sim = dot / norm;
-            match self.labels[e as usize] {
-                None => off_topic = off_topic.max(sim),
-                Some(entry) if allowed(entry) => {
-                    let slot = best.entry(entry).or_insert(0.0);
-                    *slot = slot.max(sim);
-                }
-                Some(_) => {}
-            }
-        }
-        let mut entries: Vec<(usize, f32)> = best.into_iter().collect();
-        entries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut cdots: HashMap<u32, f32> = HashMap::new();
-        for (id, x) in &query {
             for (entry, w) in &self.centroids[*id as usize] {
-                if allowed(*entry as usize) {
-                    *cdots.entry(*entry).or_insert(0.0) += x * w;
-                }
+                cdots[*entry as usize] += x * w;
             }
         }
-        let mut centroid: Vec<(usize, f32)> = cdots
-            .into_iter()
-            .map(|(e, d)| (e as usize, d / norm))
-            .collect();
-        centroid.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut best = vec![0.0f32; self.entry_count];
+        let mut off_topic = 0.0f32;
+        for (e, dot) in dots.into_iter().enumerate() {
+            if dot <= 0.0 {
+                continue;
+            }
+            let sim = dot / norm;
+            match self.labels[e] {
+                None => off_topic = off_topic.max(sim),
+                Some(entry) => best[entry] = best[entry].max(sim),
+            }
+        }
+        let ranked = |v: Vec<f32>| {
+            let mut out: Vec<(usize, f32)> = v
+                .into_iter()
+                .enumerate()
+                .filter(|&(e, s)| s > 0.0 && allowed(e))
+                .collect();
+            out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            out
+        };
+        let entries = ranked(best);
+        let centroid = ranked(cdots.into_iter().map(|d| d / norm).collect());
         Similar {
             entries,
             off_topic,

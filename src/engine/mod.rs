@@ -320,7 +320,9 @@ impl Engine {
                     let kinds = kinds.unwrap_or(&[]);
                     return render::list(&self.knowledge, kinds, command, lang);
                 }
-                if let Some(idx) = self.by_name(query, kinds) {
+                let query = cut_chars(query, MAX_QUERY_CHARS);
+                let normalized = self.normalizer.normalize(query);
+                if let Some(idx) = self.by_name(&normalized, kinds) {
                     let hit = Hit {
                         entry: idx,
                         score: CODE_BOOST,
@@ -330,7 +332,8 @@ impl Engine {
                     };
                     let mut hits = vec![hit];
                     hits.extend(
-                        self.rank(query, kinds)
+                        self.ranking_normalized(query, &normalized, kinds)
+                            .hits
                             .into_iter()
                             .filter(|h| h.entry != idx),
                     );
@@ -341,7 +344,7 @@ impl Engine {
                 let Ranking {
                     mut hits,
                     off_topic,
-                } = self.ranking(query, kinds);
+                } = self.ranking_normalized(query, &normalized, kinds);
                 let best_example = hits.iter().map(|h| h.example).fold(0.0, f32::max);
                 let out_of_scope = off_topic >= OFF_TOPIC_MIN && off_topic > best_example;
                 if out_of_scope {
@@ -373,8 +376,8 @@ impl Engine {
     /// The entry a message names outright: its id, code (`KA07`, `Q1`,
     /// `M+a+N`), Chinese or English title, or, within a command's kinds,
     /// the one title that contains it (`/mode 快刀` → 快刀模式).
-    fn by_name(&self, query: &str, kinds: Option<&[Kind]>) -> Option<usize> {
-        let q = squeeze(&self.normalizer.normalize(query));
+    fn by_name(&self, normalized: &str, kinds: Option<&[Kind]>) -> Option<usize> {
+        let q = squeeze(normalized);
         let q = q.as_str();
         if q.is_empty() {
             return None;
@@ -448,6 +451,12 @@ impl Engine {
     pub fn ranking(&self, query: &str, kinds: Option<&[Kind]>) -> Ranking {
         let query = cut_chars(query, MAX_QUERY_CHARS);
         let normalized = self.normalizer.normalize(query);
+        self.ranking_normalized(query, &normalized, kinds)
+    }
+
+    /// [`Engine::ranking`] of a query already cut and normalized.
+    fn ranking_normalized(&self, query: &str, normalized: &str, kinds: Option<&[Kind]>) -> Ranking {
+        let normalized = normalized.to_string();
         if normalized.is_empty() {
             return Ranking::default();
         }
@@ -546,7 +555,7 @@ impl Engine {
         }
 
         // Nearest labelled examples.
-        let similar = self.examples.similar(&self.tokenizer, &normalized, allowed);
+        let similar = self.examples.similar(&terms, allowed);
         for &(entry, x) in similar.entries.iter().take(MAX_CANDIDATES) {
             if x < EXAMPLE_MIN {
                 break;
