@@ -554,47 +554,22 @@ impl Engine {
             }
         }
 
-        // Nearest labelled examples.
+        // Nearest labelled examples, and the centroids of each entry's.
         let similar = self.examples.similar(&terms, allowed);
-        for &(entry, x) in similar.entries.iter().take(MAX_CANDIDATES) {
-            if x < EXAMPLE_MIN {
-                break;
-            }
-            let add = EXAMPLE_WEIGHT * x;
-            match hits.iter_mut().find(|h| h.entry == entry) {
-                Some(h) => {
-                    h.score += add;
-                    h.example = x;
-                }
-                None => hits.push(Hit {
-                    entry,
-                    score: add,
-                    triggered: false,
-                    example: x,
-                    centroid: 0.0,
-                }),
-            }
-        }
-
-        for &(entry, c) in similar.centroid.iter().take(MAX_CANDIDATES) {
-            let add = CENTROID_WEIGHT * c;
-            if c < CENTROID_MIN {
-                break;
-            }
-            match hits.iter_mut().find(|h| h.entry == entry) {
-                Some(h) => {
-                    h.score += add;
-                    h.centroid = c;
-                }
-                None => hits.push(Hit {
-                    entry,
-                    score: add,
-                    triggered: false,
-                    example: 0.0,
-                    centroid: c,
-                }),
-            }
-        }
+        add_similarity(
+            &mut hits,
+            &similar.entries,
+            EXAMPLE_MIN,
+            EXAMPLE_WEIGHT,
+            |h, x| h.example = x,
+        );
+        add_similarity(
+            &mut hits,
+            &similar.centroid,
+            CENTROID_MIN,
+            CENTROID_WEIGHT,
+            |h, c| h.centroid = c,
+        );
 
         // Keep the best candidates, then penalize those that match too
         // little of the query (a lone common word is not an answer).
@@ -671,6 +646,37 @@ impl Engine {
 /// Text without whitespace, for comparing names ("MAN 原则" = "MAN原则").
 fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Add `weight × similarity` to each entry's hit (making one if needed)
+/// for similarities of at least `min`, best first, and record it with `set`.
+fn add_similarity(
+    hits: &mut Vec<Hit>,
+    similar: &[(usize, f32)],
+    min: f32,
+    weight: f32,
+    set: fn(&mut Hit, f32),
+) {
+    for &(entry, x) in similar.iter().take(MAX_CANDIDATES) {
+        if x < min {
+            break;
+        }
+        let at = match hits.iter().position(|h| h.entry == entry) {
+            Some(i) => i,
+            None => {
+                hits.push(Hit {
+                    entry,
+                    score: 0.0,
+                    triggered: false,
+                    example: 0.0,
+                    centroid: 0.0,
+                });
+                hits.len() - 1
+            }
+        };
+        hits[at].score += weight * x;
+        set(&mut hits[at], x);
+    }
 }
 
 /// What to do with a ranking.
