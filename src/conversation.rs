@@ -60,7 +60,7 @@ impl Bot {
             }
             // Maybe a log without a customer, maybe a question: answer the
             // question if the handbook has one, and say the log was not saved.
-            let mut answer = self.engine.answer(text);
+            let mut answer = self.answer(user, text);
             if answer.kind == "none" {
                 return reply;
             }
@@ -71,6 +71,11 @@ impl Bot {
             });
             return answer;
         }
+        self.answer(user, text)
+    }
+
+    /// The engine's answer; choices it offers are remembered for a number.
+    fn answer(&self, user: &UserKey, text: &str) -> Reply {
         let reply = self.engine.answer(text);
         if reply.kind == "choices" {
             self.remember_offer(user, &reply, Lang::of(text));

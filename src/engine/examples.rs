@@ -2,8 +2,9 @@
 //! have asked for each entry (`[[example]]` in the knowledge).
 //!
 //! Every example becomes a tf-idf vector over the tokenizer's words and
-//! character bigrams (weighted up, see [`BIGRAM_BOOST`]), normalized to unit length; a message becomes one over
-//! the same terms plus its homophone-typo words (the engine's query terms).
+//! character bigrams (weighted up, see [`BIGRAM_BOOST`]), normalized to unit
+//! length; a message becomes one over the same terms plus its homophone-typo
+//! words (the engine's query terms).
 //! A message's similarity to an example is the cosine of the two vectors;
 //! an entry gets the cosine of its nearest example and the cosine with the
 //! centroid of all its examples (so words from several phrasings add up).

@@ -456,16 +456,15 @@ impl Engine {
 
     /// [`Engine::ranking`] of a query already cut and normalized.
     fn ranking_normalized(&self, query: &str, normalized: &str, kinds: Option<&[Kind]>) -> Ranking {
-        let normalized = normalized.to_string();
         if normalized.is_empty() {
             return Ranking::default();
         }
         let entries = self.knowledge.entries();
-        let terms = self.query_terms(&normalized);
+        let terms = self.query_terms(normalized);
 
         // Kinds an intent cue asks for get a multiplier while scoring.
         let mut wanted: Vec<Kind> = Vec::new();
-        for i in self.intents.matches(&normalized).into_iter() {
+        for i in self.intents.matches(normalized).into_iter() {
             wanted.extend(self.intent_kinds[i].iter().copied());
         }
         let allowed = |doc: usize| kinds.is_none_or(|k| k.contains(&entries[doc].kind()));
@@ -501,13 +500,13 @@ impl Engine {
         // (add, multiply) per entry.
         let mut extra: HashMap<usize, (f32, f32)> = HashMap::new();
         for (entry, re) in &self.triggers {
-            if re.is_match(&normalized) {
+            if re.is_match(normalized) {
                 extra.insert(*entry, (TRIGGER_BOOST, 1.0));
             }
         }
         // With two or more MAN dimensions stated, the combination that fits
         // them wins and the ones the message contradicts drop.
-        let signals = self.knowledge.man_signals(&normalized);
+        let signals = self.knowledge.man_signals(normalized);
         let known = signals.iter().filter(|s| s.is_some()).count();
         if known >= 2 {
             for (i, e) in entries.iter().enumerate() {
