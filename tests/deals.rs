@@ -719,3 +719,22 @@ async fn no_deal_is_named_after_a_role_an_amount_or_a_sentence() {
     assert_eq!(r.kind, "objection", "{}", r.text());
     assert!(r.text().contains("还没有保存"), "{}", r.text());
 }
+
+/// "今天去X…做了…" is a visit log, not a handbook question.
+#[tokio::test]
+async fn a_note_that_starts_with_today_went_to_is_logged() {
+    let bot = Bot::new();
+    let u = alice();
+    let r = bot
+        .reply(
+            &u,
+            "今天去恒力集团给孙经理做了方案呈现，预算批了，下周二谈商务",
+        )
+        .await;
+    assert_eq!(r.kind, "visit_logged", "{}", r.text());
+    assert_eq!(names_of(&bot, &u).await, vec![("恒力集团".to_string(), 1)]);
+    assert!(
+        bot.say(&u, "今天去见客户之前要准备啥").await.is_none(),
+        "a question is not a log"
+    );
+}

@@ -248,7 +248,7 @@ fn re(s: &str) -> Regex {
 
 /// Words that say a visit happened (Chinese, on normalized text).
 static VISIT_CUE_ZH: LazyLock<Regex> = LazyLock::new(|| {
-    re("(拜访了|拜访完|拜访过|去拜访|走访了|见了|见过|见到了|约见了|去了|跑了一趟|上门|登门|面谈了|碰了个面|开了个会)")
+    re("(拜访了|拜访完|拜访过|去拜访|走访了|见了|见过|见到了|约见了|去了|跑了一趟|上门|登门|面谈了|碰了个面|开了个会|(今天|昨天|前天|上午|下午|早上|刚才|刚刚|刚)(又)?(去|到))")
 });
 /// English visit cues (normalized, lower-case).
 static VISIT_CUE_EN: LazyLock<Regex> = LazyLock::new(|| {
