@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexSet};
 
-use crate::knowledge::{Body, Entry, Kind, Knowledge};
+use crate::knowledge::{Body, Entry, Kind, Knowledge, MessageKind};
 use crate::reply::{Item, Reply};
 use crate::text::normalize_error::ConverterError;
 use crate::text::Normalizer;
@@ -155,6 +155,9 @@ pub struct Engine {
     intent_kinds: Vec<Vec<Kind>>,
     man_code: Regex,
     examples: Examples,
+    /// Labelled messages by kind (`[[utterance]]`, and every `[[example]]`
+    /// as a handbook question).
+    message_kinds: Examples,
     /// Normalized id, code and titles → entry, for messages that name one.
     names: HashMap<String, usize>,
     /// Normalized Chinese title of each entry, by position.
@@ -241,6 +244,20 @@ impl Engine {
             .collect();
         let examples =
             Examples::build(&tokenizer, normalized.iter().map(|(e, t)| (*e, t.as_str())));
+        let kinds_of: Vec<(Option<usize>, String)> = knowledge
+            .utterances
+            .iter()
+            .map(|u| (Some(u.kind as usize), normalizer.normalize(&mark(&u.text))))
+            // Out-of-scope questions count as handbook questions here: the
+            // engine answers them with its honest fallback.
+            .chain(
+                normalized
+                    .iter()
+                    .map(|(_, t)| (Some(MessageKind::Handbook as usize), t.clone())),
+            )
+            .collect();
+        let message_kinds =
+            Examples::build(&tokenizer, kinds_of.iter().map(|(k, t)| (*k, t.as_str())));
         let mut names = HashMap::new();
         let mut titles_zh = Vec::with_capacity(knowledge.entries().len());
         for (i, e) in knowledge.entries().iter().enumerate() {
@@ -267,6 +284,7 @@ impl Engine {
             names,
             titles_zh,
             examples,
+            message_kinds,
             kinds,
             knowledge,
             normalizer,
@@ -618,6 +636,29 @@ impl Engine {
         }
     }
 
+    /// How near a message is to the labelled messages of each kind:
+    /// (kind, cosine of the nearest, cosine with the kind's centroid), best
+    /// nearest first. `normalized` has the rep's customers and their people
+    /// replaced by [`CUSTOMER_MARK`] and [`PERSON_MARK`].
+    pub fn message_kinds(&self, normalized: &str) -> Vec<(MessageKind, f32, f32)> {
+        let sim = self
+            .message_kinds
+            .similar(&self.query_terms(normalized), |_| true);
+        let mut out: Vec<(MessageKind, f32, f32)> = MessageKind::ALL
+            .iter()
+            .map(|&k| {
+                let of = |v: &[(usize, f32)]| {
+                    v.iter()
+                        .find(|(i, _)| *i == k as usize)
+                        .map_or(0.0, |(_, x)| *x)
+                };
+                (k, of(&sim.entries), of(&sim.centroid))
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        out
+    }
+
     fn query_terms(&self, normalized: &str) -> Vec<(String, f32)> {
         let mut words = Vec::new();
         self.tokenizer.words(normalized, &mut words);
@@ -640,6 +681,17 @@ impl Engine {
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
+}
+
+/// Stands for one of the rep's customers in a message being classified.
+pub const CUSTOMER_MARK: &str = " zzkehu ";
+/// Stands for a customer's person (孙经理, Mr Sun) in a message being classified.
+pub const PERSON_MARK: &str = " zzren ";
+
+/// A labelled message with its placeholders replaced by the marks.
+fn mark(text: &str) -> String {
+    text.replace("{客户}", CUSTOMER_MARK)
+        .replace("{人}", PERSON_MARK)
 }
 
 /// Text without whitespace, for comparing names ("MAN 原则" = "MAN原则").

@@ -34,6 +34,9 @@ pub(crate) struct RawSet {
     pub intents: Vec<(usize, RawIntent)>,
     pub man_cues: Vec<(usize, RawManCue)>,
     pub examples: Vec<(usize, RawExample)>,
+    pub utterances: Vec<(usize, RawUtterance)>,
+    pub name_words: Vec<(usize, RawNameWords)>,
+    pub message_cues: Vec<(usize, RawMessageCue)>,
     pub problems: Vec<Problem>,
 }
 
@@ -83,6 +86,9 @@ const TABLES: &[&str] = &[
     "intent",
     "man_cue",
     "example",
+    "utterance",
+    "name_words",
+    "message_cue",
 ];
 
 /// Read every `*.toml` file of a directory, sorted by name.
@@ -232,6 +238,9 @@ fn parse_file(set: &mut RawSet, file_no: usize) {
             "intent" => push!(intents),
             "man_cue" => push!(man_cues),
             "example" => push!(examples),
+            "utterance" => push!(utterances),
+            "name_words" => push!(name_words),
+            "message_cue" => push!(message_cues),
             _ => {}
         }
     }

@@ -48,5 +48,6 @@ pub fn summary_line(k: &Knowledge) -> String {
     parts.push(format!("{} intent cues", k.intents.len()));
     parts.push(format!("{} MAN cues", k.man_cues.len()));
     parts.push(format!("{} labelled examples", k.examples.len()));
+    parts.push(format!("{} labelled message kinds", k.utterances.len()));
     format!("knowledge ok: {}", parts.join(", "))
 }

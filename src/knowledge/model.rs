@@ -457,11 +457,153 @@ pub struct Example {
     pub text: String,
 }
 
+/// What kind of message a rep typed, beside a handbook question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageKind {
+    /// A question the handbook answers (labelled by `[[example]]`).
+    Handbook,
+    /// A visit or other touchpoint with a customer: record it.
+    Log,
+    /// A log and a handbook question at once.
+    Both,
+    /// A question about one of the rep's deals.
+    Deal,
+    /// A question about the rep's deals as a whole.
+    Pipeline,
+    /// Which deals have gone without follow-up.
+    Stale,
+    /// Planned visits and follow-ups (today, this week, overdue).
+    Plans,
+    /// A request the bot cannot do.
+    Unsupported,
+    /// Too vague to record or answer.
+    Unclear,
+}
+
+impl MessageKind {
+    /// Every kind an `[[utterance]]` may name, with its name.
+    pub const NAMED: [(&'static str, MessageKind); 9] = [
+        ("handbook", MessageKind::Handbook),
+        ("log", MessageKind::Log),
+        ("both", MessageKind::Both),
+        ("deal", MessageKind::Deal),
+        ("pipeline", MessageKind::Pipeline),
+        ("stale", MessageKind::Stale),
+        ("plans", MessageKind::Plans),
+        ("unsupported", MessageKind::Unsupported),
+        ("unclear", MessageKind::Unclear),
+    ];
+
+    /// Every kind, handbook questions first.
+    pub const ALL: [MessageKind; 9] = [
+        MessageKind::Handbook,
+        MessageKind::Log,
+        MessageKind::Both,
+        MessageKind::Deal,
+        MessageKind::Pipeline,
+        MessageKind::Stale,
+        MessageKind::Plans,
+        MessageKind::Unsupported,
+        MessageKind::Unclear,
+    ];
+
+    /// The kind named `name` in an `[[utterance]]`.
+    pub fn named(name: &str) -> Option<MessageKind> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, k)| *k)
+    }
+}
+
+/// A labelled message: what kind of message a rep typed. `{客户}` in the
+/// text stands for one of the rep's customers, `{人}` for a customer's person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Utterance {
+    /// The kind.
+    pub kind: MessageKind,
+    /// The message as typed, with placeholders.
+    pub text: String,
+}
+
+/// Words about customer names (`[[name_words]]`), normalized.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NameWords {
+    /// Endings that do not make another company (有限公司, 集团, ltd).
+    pub legal: Vec<String>,
+    /// Words that, after a short form, name another company (精密, 物流).
+    pub industry: Vec<String>,
+    /// Words that make a text a role, amount, date or sentence, not a name.
+    pub not_a_name: Vec<String>,
+    /// (Chinese industry word, English word for it): 钢铁 → steel, so that
+    /// "Guangzhou Steel" is 广州钢铁集团 and "Haicheng Logistics" is not
+    /// 海诚集团.
+    pub translations: Vec<(String, String)>,
+}
+
+/// How a message is meant (`[[message_cue]]`): each a list of patterns over
+/// the normalized message, any of which may match.
+#[derive(Debug, Clone, Default)]
+pub struct MessageCues {
+    /// The rep asks something.
+    pub question: Vec<regex::Regex>,
+    /// Words that put a question in the customer's mouth (张总问能不能…).
+    pub reported: Vec<regex::Regex>,
+    /// The rep asks the bot to do something.
+    pub request: Vec<regex::Regex>,
+    /// The rep tells what happened.
+    pub report: Vec<regex::Regex>,
+    /// Words that point at a customer without naming it (这个客户, 他们).
+    pub refers: Vec<regex::Regex>,
+}
+
+impl NameWords {
+    /// A name without its legal endings (恒力集团有限公司 → 恒力), keeping
+    /// at least two characters.
+    pub fn strip_legal<'a>(&self, key: &'a str) -> &'a str {
+        let mut k = key.trim();
+        loop {
+            let before = k;
+            for s in &self.legal {
+                if let Some(rest) = k.strip_suffix(s.as_str()) {
+                    if rest.trim().chars().count() >= 2 {
+                        k = rest.trim();
+                    }
+                }
+            }
+            if k == before {
+                return k;
+            }
+        }
+    }
+
+    /// Whether a normalized text can be a new customer's name: not a role,
+    /// an amount, a date or a sentence (财务总监, 大概800万, today).
+    pub fn can_be_a_name(&self, key: &str) -> bool {
+        let n = key.chars().count();
+        let ascii_words: Vec<&str> = key
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let longest = if key.is_ascii() { 40 } else { 16 };
+        (2..=longest).contains(&n)
+            && !key.chars().any(|c| c.is_ascii_digit())
+            && !key.ends_with('总')
+            && !self.not_a_name.iter().any(|w| {
+                if w.is_ascii() {
+                    ascii_words.contains(&w.as_str())
+                } else {
+                    key.contains(w.as_str())
+                }
+            })
+    }
+}
+
 /// The whole validated knowledge base.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
-    entries: Vec<Entry>,
-    by_id: HashMap<Id, usize>,
+    pub(super) entries: Vec<Entry>,
+    pub(super) by_id: HashMap<Id, usize>,
     /// Synonym groups; the first word of each is canonical.
     pub synonyms: Vec<Vec<String>>,
     /// Segmentation dictionary: word and optional frequency.
@@ -472,18 +614,18 @@ pub struct Knowledge {
     pub man_cues: Vec<ManCue>,
     /// Labelled example messages.
     pub examples: Vec<Example>,
+    /// Messages labelled with their kind.
+    pub utterances: Vec<Utterance>,
+    /// Words about customer names.
+    pub name_words: NameWords,
+    /// How messages are meant.
+    pub message_cues: MessageCues,
 }
 
 impl Knowledge {
-    /// Build from validated parts. Ids must be unique (validation ensures it).
-    pub(crate) fn new(
-        entries: Vec<Entry>,
-        synonyms: Vec<Vec<String>>,
-        words: Vec<(String, Option<u32>)>,
-        intents: Vec<Intent>,
-        man_cues: Vec<ManCue>,
-        examples: Vec<Example>,
-    ) -> Self {
+    /// Build from validated entries and everything else (whose own
+    /// `entries` are ignored). Ids must be unique (validation ensures it).
+    pub(crate) fn new(entries: Vec<Entry>, rest: Knowledge) -> Self {
         let by_id = entries
             .iter()
             .enumerate()
@@ -492,11 +634,7 @@ impl Knowledge {
         Knowledge {
             entries,
             by_id,
-            synonyms,
-            words,
-            intents,
-            man_cues,
-            examples,
+            ..rest
         }
     }
 

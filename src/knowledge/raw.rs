@@ -29,6 +29,9 @@
 //! | `[[intent]]`     | cue that a message asks for a kind | `intents.toml` |
 //! | `[[man_cue]]`    | words that say money/authority/need is there or not | `intents.toml` |
 //! | `[[example]]`    | labelled messages: how reps ask for an entry (or `none`) | `examples.toml` |
+//! | `[[name_words]]` | words that end a company name, or show a text is not one | `names.toml` |
+//! | `[[message_cue]]` | words that make a message a question, a request or a report | `cues.toml` |
+//! | `[[utterance]]`  | labelled messages: what kind of message a rep typed (a log, a deal question …) | `utterances.toml` |
 
 use serde::Deserialize;
 
@@ -416,4 +419,42 @@ pub struct RawExample {
     pub entry: S<String>,
     /// The messages, as typed.
     pub texts: Vec<S<String>>,
+}
+
+/// Messages as reps type them, labelled with what kind of message they are
+/// (a visit log, a question about one deal …). In `texts`, `{客户}` stands
+/// for a customer the rep already has and `{人}` for a customer's person.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUtterance {
+    /// The kind: `handbook`, `log`, `both`, `deal`, `pipeline`, `stale`, `plans`,
+    /// `unsupported` or `unclear`.
+    pub kind: S<String>,
+    /// The messages, as typed.
+    pub texts: Vec<S<String>>,
+}
+
+/// Words about customer names: `legal` endings that do not make another
+/// company (有限公司), `industry` words that do (恒力精密 is not 恒力集团),
+/// and `not_a_name` words that make a text a role, an amount, a date or a
+/// sentence rather than a company name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNameWords {
+    /// `legal`, `industry` or `not_a_name`.
+    pub kind: S<String>,
+    /// The words, normalized (simplified, lower case).
+    pub words: Vec<S<String>>,
+}
+
+/// Patterns that say how a message is meant: the rep asks (`question`),
+/// repeats what the customer asked (`reported`), asks the bot to do
+/// something (`request`), or tells what happened (`report`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMessageCue {
+    /// `question`, `reported`, `request`, `report` or `refers`.
+    pub cue: S<String>,
+    /// Regular expressions over the normalized message.
+    pub patterns: Vec<S<String>>,
 }

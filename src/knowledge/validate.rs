@@ -765,6 +765,126 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         }
     }
 
+    let mut utterances = Vec::new();
+    let mut seen_utterances: HashSet<String> = HashSet::new();
+    for (f, u) in &set.utterances {
+        let name = u.kind.get_ref().as_str();
+        let Some(kind) = MessageKind::named(name) else {
+            let names = MessageKind::NAMED.map(|(n, _)| n);
+            let hint = closest(name, names.iter().copied())
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            cx.report(
+                *f,
+                u.kind.span().start,
+                format!("`kind` is `{name}`; {hint}kinds are {}", names.join(", ")),
+            );
+            continue;
+        };
+        if u.texts.is_empty() {
+            cx.report(
+                *f,
+                u.kind.span().start,
+                "`texts` is empty; give at least one example message",
+            );
+        }
+        for t in &u.texts {
+            let text = cx.text(*f, t, "texts");
+            if text.is_empty() {
+                continue;
+            }
+            if !seen_utterances.insert(text.clone()) {
+                cx.report(
+                    *f,
+                    t.span().start,
+                    format!("message `{text}` is listed twice; keep it under one kind"),
+                );
+                continue;
+            }
+            utterances.push(Utterance { kind, text });
+        }
+    }
+
+    let mut name_words = NameWords::default();
+    for (f, w) in &set.name_words {
+        if w.kind.get_ref() == "translation" {
+            for t in &w.words {
+                let text = cx.text(*f, t, "words");
+                match text.split_once('=') {
+                    Some((zh, en)) if !zh.trim().is_empty() && !en.trim().is_empty() => name_words
+                        .translations
+                        .push((zh.trim().to_string(), en.trim().to_lowercase())),
+                    _ => cx.report(
+                        *f,
+                        t.span().start,
+                        format!("`{text}` is not `中文=english` (e.g. `钢铁=steel`)"),
+                    ),
+                }
+            }
+            continue;
+        }
+        let list = match w.kind.get_ref().as_str() {
+            "legal" => &mut name_words.legal,
+            "industry" => &mut name_words.industry,
+            "not_a_name" => &mut name_words.not_a_name,
+            other => {
+                cx.report(
+                    *f,
+                    w.kind.span().start,
+                    format!(
+                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, translation"
+                    ),
+                );
+                continue;
+            }
+        };
+        for t in &w.words {
+            let text = cx.text(*f, t, "words");
+            if text.is_empty() {
+                continue;
+            }
+            if text != crate::text::normalize(&text) {
+                cx.report(
+                    *f,
+                    t.span().start,
+                    format!(
+                        "`{text}` is not normalized; write `{}`",
+                        crate::text::normalize(&text)
+                    ),
+                );
+                continue;
+            }
+            list.push(text);
+        }
+    }
+    // Longest first, so 有限公司 is stripped before 公司.
+    name_words
+        .legal
+        .sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+
+    let mut message_cues = MessageCues::default();
+    for (f, c) in &set.message_cues {
+        let patterns = cx.patterns(*f, &c.patterns, "patterns");
+        let list = match c.cue.get_ref().as_str() {
+            "question" => &mut message_cues.question,
+            "reported" => &mut message_cues.reported,
+            "request" => &mut message_cues.request,
+            "report" => &mut message_cues.report,
+            "refers" => &mut message_cues.refers,
+            other => {
+                cx.report(
+                    *f,
+                    c.cue.span().start,
+                    format!(
+                        "`cue` is `{other}`; cues are question, reported, request, report, refers"
+                    ),
+                );
+                continue;
+            }
+        };
+        list.extend(patterns);
+    }
+
     let mut problems = cx.problems;
     if !problems.is_empty() {
         problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
@@ -773,7 +893,18 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
     }
     let entries = heads.into_iter().map(|h| h.entry).collect();
     Ok(Knowledge::new(
-        entries, synonyms, words, intents, man_cues, examples,
+        entries,
+        Knowledge {
+            synonyms,
+            words,
+            intents,
+            man_cues,
+            examples,
+            utterances,
+            name_words,
+            message_cues,
+            ..Knowledge::default()
+        },
     ))
 }
 
