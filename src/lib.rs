@@ -29,4 +29,5 @@ pub mod reply;
 pub mod storage;
 pub mod synth;
 pub mod text;
+pub mod understand;
 pub mod user;

@@ -136,9 +136,10 @@ fn piped_chat_answers_every_line_and_survives_hostile_input() {
         .collect();
     assert_eq!(replies.len(), 7, "one reply per non-empty line");
     assert_eq!(replies[0]["kind"], "objection");
-    assert_eq!(
-        replies[4]["kind"], "none",
-        "weather gets the honest fallback"
+    assert!(
+        ["none", "unsupported"].contains(&replies[4]["kind"].as_str().unwrap_or("")),
+        "weather gets an honest \"not mine to answer\": {}",
+        replies[4]
     );
     assert_eq!(
         replies[5]["kind"], "objection",

@@ -12,6 +12,9 @@ use ussbot::storage::{open_sled, DealStore};
 use ussbot::text::Normalizer;
 use ussbot::user::UserKey;
 
+#[path = "deals/understanding.rs"]
+mod understanding;
+
 fn knowledge() -> Arc<Knowledge> {
     static K: OnceLock<Arc<Knowledge>> = OnceLock::new();
     K.get_or_init(|| {
@@ -43,19 +46,22 @@ fn start() -> DateTime<Local> {
 
 impl Bot {
     fn new() -> Bot {
+        Bot::with_knowledge(knowledge())
+    }
+
+    fn with_knowledge(k: Arc<Knowledge>) -> Bot {
         let dir = tempfile::tempdir().expect("tempdir");
         let store: Arc<dyn DealStore> =
             Arc::new(open_sled(&dir.path().join("data")).expect("open"));
-        Bot::over(store, dir)
+        Bot::over_with(store, dir, k)
     }
 
-    fn over(store: Arc<dyn DealStore>, dir: tempfile::TempDir) -> Bot {
+    fn over_with(store: Arc<dyn DealStore>, dir: tempfile::TempDir, k: Arc<Knowledge>) -> Bot {
         let minutes = Arc::new(AtomicI64::new(0));
         let m = minutes.clone();
-        let svc = DealService::new(store.clone(), knowledge(), DealSettings { stale_days: 14 })
-            .with_clock(Arc::new(move || {
-                start() + Duration::minutes(m.load(Ordering::SeqCst))
-            }));
+        let svc = DealService::new(store.clone(), k, DealSettings { stale_days: 14 }).with_clock(
+            Arc::new(move || start() + Duration::minutes(m.load(Ordering::SeqCst))),
+        );
         Bot {
             svc,
             store,

@@ -1,33 +1,55 @@
 //! One message in, one reply out: the platform-neutral core every front
 //! end (terminal, Discord) calls.
+//!
+//! A command (`/visit …`, `/case …`) goes where it says. Free text goes
+//! through the understanding step first ([`crate::understand`]), with the
+//! rep's own deals as context, and then to exactly one place: the deal
+//! service (log, deal question, pipeline), the answer engine (handbook
+//! question), both, or a plain "I can't do that". When the kind or the
+//! customer is unclear the bot asks, with numbered choices.
+
+mod offer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::deals::DealService;
+use crate::deals::model::Deal;
+use crate::deals::{DealService, View};
 use crate::engine::{Engine, Lang};
+use crate::knowledge::MessageKind;
 use crate::reply::Reply;
+use crate::understand::{understand, Mention, Understanding};
 use crate::user::UserKey;
+use offer::{choice_number, offer, Choice, Offer};
 
 /// Longest message handled; longer input is cut (a chat message, not a file).
 pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// A question about "this customer" means the deal named within this many
+/// of the user's last messages.
+const FOCUS_MESSAGES: u32 = 5;
+
+/// A log whose kind leads the next kind by less than this is confirmed
+/// before it is saved.
+const SURE_MARGIN: f32 = 0.04;
 
 /// The bot: answer engine plus deal service.
 pub struct Bot {
     engine: Arc<Engine>,
     deals: DealService,
-    /// The choices each user was last offered ("您是想问：① …"), so that a
-    /// bare number opens one. Held only between two messages of a user and
-    /// never across an `.await`; losing it on restart only means the user
-    /// asks again.
-    offered: Mutex<HashMap<UserKey, Offer>>,
+    /// Per-user dialogue state, held only between two messages of a user
+    /// and never across an `.await`; losing it on restart only means the
+    /// user asks again.
+    state: Mutex<HashMap<UserKey, Dialogue>>,
 }
 
-/// Entries offered to a user, in the language they asked in.
-#[derive(Debug, Clone)]
-struct Offer {
-    ids: Vec<String>,
-    lang: Lang,
+/// What the bot remembers of a user's conversation.
+#[derive(Debug, Default)]
+struct Dialogue {
+    /// The choices last offered, for a bare number.
+    offer: Option<Offer>,
+    /// The customer last talked about, and how many messages ago.
+    focus: Option<(String, u32)>,
 }
 
 impl Bot {
@@ -36,7 +58,7 @@ impl Bot {
         Bot {
             engine,
             deals,
-            offered: Mutex::new(HashMap::new()),
+            state: Mutex::new(HashMap::new()),
         }
     }
 
@@ -49,61 +71,399 @@ impl Bot {
     /// error reply.
     pub async fn handle(&self, user: &UserKey, text: &str) -> Reply {
         let text = cut(text);
-        let offer = self.take_offer(user);
-        if let Some(reply) = offer.as_ref().and_then(|o| self.pick(o, text)) {
-            return reply;
+        let (offer, focus) = self.take_state(user);
+        if let Some(o) = &offer {
+            if let Some(choice) = choice_number(text).and_then(|n| o.choices.get(n.checked_sub(1)?))
+            {
+                return self.run_choice(user, choice.clone(), o.lang).await;
+            }
         }
         let normalized = self.engine.normalizer().normalize(text);
-        if let Some(reply) = self.deals.try_handle(user, text, &normalized).await {
-            if reply.kind != "log_unclear" {
+        if text.trim_start().starts_with(['/', '／']) {
+            if let Some(reply) = self.deals.try_handle(user, text, &normalized).await {
                 return reply;
             }
-            // Maybe a log without a customer, maybe a question: answer the
-            // question if the handbook has one, and say the log was not saved.
-            let mut answer = self.answer(user, text);
-            if answer.kind == "none" {
-                return reply;
-            }
-            let note = reply.text();
-            answer.footer = Some(match answer.footer.take() {
-                Some(f) => format!("{f}\n{note}"),
-                None => note,
-            });
-            return answer;
+            return self.answer(user, text);
         }
-        self.answer(user, text)
+        self.free_text(user, text, &normalized, focus).await
+    }
+
+    /// A message that is not a command: understand it, then act once.
+    async fn free_text(
+        &self,
+        user: &UserKey,
+        text: &str,
+        normalized: &str,
+        focus: Option<String>,
+    ) -> Reply {
+        let deals = match self.deals.pipeline(user).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(user = %user, error = %e, "reading deals failed");
+                Vec::new()
+            }
+        };
+        let u = understand(&self.engine, normalized, &deals);
+        tracing::debug!(kind = ?u.kind, margin = u.margin, cues = ?u.cues, mention = ?u.found.mention, scores = ?&u.scores[..u.scores.len().min(4)], "understood");
+        let named = match u.found.mention {
+            Mention::One(i) => deals.get(i),
+            _ => None,
+        };
+        if let Some(d) = named {
+            self.set_focus(user, &d.customer.name);
+        }
+        let lang = Lang::of(text);
+        match u.kind {
+            MessageKind::Handbook if u.unplaced_report() => {
+                // Maybe a log without a customer, maybe a question: answer
+                // the question if the handbook has one, and say the log was
+                // not saved.
+                let unsaved = self.log(user, text, normalized, &u, &deals).await;
+                if unsaved.kind == "visit_logged" {
+                    return unsaved;
+                }
+                let mut answer = self.answer(user, text);
+                if answer.kind == "none" {
+                    return unsaved;
+                }
+                let note = unsaved.text();
+                answer.footer = Some(match answer.footer.take() {
+                    Some(f) => format!("{f}\n\n{note}"),
+                    None => note,
+                });
+                answer
+            }
+            MessageKind::Handbook => {
+                let mut answer = self.answer(user, text);
+                // A question that also tells what a customer of the rep's
+                // said: answer it, and offer to log it (nothing unsaid).
+                if let (Some(d), true, false) = (named, u.cues.reports, answer.kind == "choices") {
+                    let name = d.customer.name.clone();
+                    let note = match lang {
+                        Lang::Zh => format!("这条没有记到【{name}】；要记为拜访，回复 1。"),
+                        Lang::En => {
+                            format!("This was not logged to {name}; reply 1 to log it as a visit.")
+                        }
+                    };
+                    answer.footer = Some(match answer.footer.take() {
+                        Some(f) => format!("{f}\n{note}"),
+                        None => note,
+                    });
+                    self.remember_offer(
+                        user,
+                        Offer {
+                            choices: vec![log_choice(&name, text)],
+                            lang,
+                        },
+                    );
+                }
+                answer
+            }
+            MessageKind::Log if u.margin < SURE_MARGIN && !u.plain_report() => {
+                self.confirm_log(user, text, normalized, &u, &deals, lang)
+                    .await
+            }
+            MessageKind::Log => self.log(user, text, normalized, &u, &deals).await,
+            MessageKind::Both => {
+                let log = self.log(user, text, normalized, &u, &deals).await;
+                let mut answer = self.answer(user, text);
+                if answer.kind == "none" {
+                    return log;
+                }
+                let note = log.text();
+                answer.footer = Some(match answer.footer.take() {
+                    Some(f) => format!("{f}\n\n{note}"),
+                    None => note,
+                });
+                answer.private |= log.private;
+                answer
+            }
+            MessageKind::Deal => {
+                let focused = focus.and_then(|f| deals.iter().find(|d| d.customer.name == f));
+                match (named.or(focused), &u.found.mention) {
+                    (Some(d), _) => self.deals.show(text, d),
+                    (None, Mention::Many(v)) => {
+                        let said = self.said(normalized, &u);
+                        self.deals.ask_which(text, &pick(&deals, v), &said, false)
+                    }
+                    (None, Mention::LookAlike { said, like }) => {
+                        self.deals.ask_which(text, &pick(&deals, like), said, false)
+                    }
+                    (None, _) => self.which_deal(user, text, &deals, lang).await,
+                }
+            }
+            MessageKind::Pipeline => self.deals.overview(user, text, View::All).await,
+            MessageKind::Stale => self.deals.overview(user, text, View::Stale).await,
+            MessageKind::Plans => self.deals.overview(user, text, View::Plans).await,
+            MessageKind::Unsupported => unsupported(lang),
+            MessageKind::Unclear => match &u.found.mention {
+                Mention::LookAlike { said, like } => {
+                    self.deals.ask_which(text, &pick(&deals, like), said, true)
+                }
+                _ => self.unclear(user, text, named, lang),
+            },
+        }
+    }
+
+    /// Record a log for the customer the message names; ask when the
+    /// customer is unclear, and say so when there is none.
+    async fn log(
+        &self,
+        user: &UserKey,
+        text: &str,
+        normalized: &str,
+        u: &Understanding,
+        deals: &[Deal],
+    ) -> Reply {
+        // A contact's name is weaker than a company name written out: a new
+        // customer named in the message wins (and is checked for look-alikes).
+        let new_name = self.deals.new_customer(text, normalized);
+        match &u.found.mention {
+            Mention::One(_) if u.by_contact && new_name.is_some() => {
+                self.log_new(user, text, new_name).await
+            }
+            Mention::One(i) => {
+                self.deals
+                    .log(user, text, &deals[*i].customer.name, true)
+                    .await
+            }
+            Mention::Many(v) => {
+                let said = self.said(normalized, u);
+                self.deals.ask_which(text, &pick(deals, v), &said, false)
+            }
+            Mention::LookAlike { said, like } => {
+                self.deals.ask_which(text, &pick(deals, like), said, true)
+            }
+            Mention::None => self.log_new(user, text, new_name).await,
+        }
+    }
+
+    /// A log for a customer the rep does not have yet, if one is named; a
+    /// name that may not be a company is confirmed first.
+    async fn log_new(&self, user: &UserKey, text: &str, name: Option<(String, bool)>) -> Reply {
+        match name {
+            Some((name, true)) => {
+                let reply = self.deals.log(user, text, &name, false).await;
+                if reply.kind == "visit_logged" {
+                    self.set_focus(user, &name);
+                }
+                reply
+            }
+            Some((name, false)) => {
+                let lang = Lang::of(text);
+                let (head, options) = match lang {
+                    Lang::Zh => (
+                        format!("还没有保存：“{name}”是新客户吗？"),
+                        vec![
+                            (
+                                format!("是，新建客户【{name}】并记录"),
+                                log_choice(&name, text),
+                            ),
+                            ("不是，不记录".to_string(), ask_choice(text)),
+                        ],
+                    ),
+                    Lang::En => (
+                        format!("Not saved yet: is “{name}” a new customer?"),
+                        vec![
+                            (
+                                format!("Yes, add {name} and log this"),
+                                log_choice(&name, text),
+                            ),
+                            ("No, don't log it".to_string(), ask_choice(text)),
+                        ],
+                    ),
+                };
+                let (mut reply, o) = offer(head, options, lang);
+                reply.footer = Some(match lang {
+                    Lang::Zh => format!("回复数字；或用 /visit 客户名 {text} 记到别的客户。"),
+                    Lang::En => format!("Reply with a number, or send /visit CUSTOMER {text} to log it for another customer."),
+                });
+                self.remember_offer(user, o);
+                reply
+            }
+            None => self.deals.no_customer(text),
+        }
+    }
+
+    /// Not sure the message is a log: ask before saving anything.
+    async fn confirm_log(
+        &self,
+        user: &UserKey,
+        text: &str,
+        normalized: &str,
+        u: &Understanding,
+        deals: &[Deal],
+        lang: Lang,
+    ) -> Reply {
+        let Mention::One(i) = u.found.mention else {
+            return self.log(user, text, normalized, u, deals).await;
+        };
+        let name = deals[i].customer.name.clone();
+        let (head, options) = match lang {
+            Lang::Zh => (
+                "还没有保存。要怎么处理这条？".to_string(),
+                vec![
+                    (format!("记为【{name}】的拜访"), log_choice(&name, text)),
+                    ("这是手册问题，不记录".to_string(), ask_choice(text)),
+                    (format!("看【{name}】的商机"), show_choice(&name)),
+                ],
+            ),
+            Lang::En => (
+                "Not saved yet. What is this?".to_string(),
+                vec![
+                    (
+                        format!("Log it as a visit to {name}"),
+                        log_choice(&name, text),
+                    ),
+                    (
+                        "A handbook question, don't log it".to_string(),
+                        ask_choice(text),
+                    ),
+                    (format!("Show the {name} deal"), show_choice(&name)),
+                ],
+            ),
+        };
+        let (reply, o) = offer(head, options, lang);
+        self.remember_offer(user, o);
+        reply
+    }
+
+    /// Too vague to act on: say what the bot can do with it.
+    fn unclear(&self, user: &UserKey, text: &str, named: Option<&Deal>, lang: Lang) -> Reply {
+        let Some(d) = named else {
+            return Reply::plain(
+                "unclear",
+                match lang {
+                    Lang::Zh => "没太明白。可以直接问手册里的问题（如“客户说太贵了怎么办”），记录拜访（如“今天去恒力见了孙经理，预算批了”），或问你的商机（如“我的商机”“哪些好久没跟了”）。",
+                    Lang::En => "I didn't quite get that. Ask a handbook question (\"the customer says it's too expensive\"), log a visit (\"visited Hengli, met Mr Sun, budget approved\"), or ask about your deals (\"my deals\").",
+                },
+            );
+        };
+        let name = d.customer.name.clone();
+        let (head, options) = match lang {
+            Lang::Zh => (
+                format!("关于【{name}】，要我做什么？"),
+                vec![
+                    (format!("看【{name}】的商机"), show_choice(&name)),
+                    (
+                        format!("把这句记为【{name}】的拜访"),
+                        log_choice(&name, text),
+                    ),
+                ],
+            ),
+            Lang::En => (
+                format!("About {name}: what should I do?"),
+                vec![
+                    (format!("Show the {name} deal"), show_choice(&name)),
+                    (
+                        format!("Log this as a visit to {name}"),
+                        log_choice(&name, text),
+                    ),
+                ],
+            ),
+        };
+        let (reply, o) = offer(head, options, lang);
+        self.remember_offer(user, o);
+        reply
+    }
+
+    /// A question about "this customer" with no customer in focus.
+    async fn which_deal(&self, user: &UserKey, text: &str, deals: &[Deal], lang: Lang) -> Reply {
+        if deals.is_empty() {
+            return self.deals.overview(user, text, View::All).await;
+        }
+        let mut recent: Vec<&Deal> = deals.iter().filter(|d| d.is_open()).collect();
+        recent.sort_by_key(|d| std::cmp::Reverse(d.updated));
+        let options = recent
+            .iter()
+            .take(3)
+            .map(|d| (d.customer.name.clone(), show_choice(&d.customer.name)))
+            .collect();
+        let head = match lang {
+            Lang::Zh => "哪个客户？",
+            Lang::En => "Which customer?",
+        };
+        let (reply, o) = offer(head.to_string(), options, lang);
+        self.remember_offer(user, o);
+        reply
+    }
+
+    async fn run_choice(&self, user: &UserKey, choice: Choice, lang: Lang) -> Reply {
+        match choice {
+            Choice::Entry(id) => self
+                .engine
+                .open(&id, lang)
+                .unwrap_or_else(|| self.answer(user, &id)),
+            Choice::Log { customer, text } => {
+                self.set_focus(user, &customer);
+                self.deals.log(user, &text, &customer, true).await
+            }
+            Choice::Show { customer } => {
+                self.set_focus(user, &customer);
+                let deals = self.deals.pipeline(user).await.unwrap_or_default();
+                match deals.iter().find(|d| d.customer.name == customer) {
+                    Some(d) => self.deals.show(&customer, d),
+                    None => self.deals.overview(user, &customer, View::All).await,
+                }
+            }
+            Choice::Ask { text } => self.answer(user, &text),
+        }
+    }
+
+    /// The name as written, for "which one?" questions.
+    fn said(&self, normalized: &str, u: &Understanding) -> String {
+        u.found
+            .spans
+            .first()
+            .map(|r| normalized[r.clone()].trim().to_string())
+            .unwrap_or_default()
     }
 
     /// The engine's answer; choices it offers are remembered for a number.
     fn answer(&self, user: &UserKey, text: &str) -> Reply {
         let reply = self.engine.answer(text);
         if reply.kind == "choices" {
-            self.remember_offer(user, &reply, Lang::of(text));
+            let choices = reply
+                .items
+                .iter()
+                .map(|i| Choice::Entry(i.id.clone()))
+                .collect();
+            self.remember_offer(
+                user,
+                Offer {
+                    choices,
+                    lang: Lang::of(text),
+                },
+            );
         }
         reply
     }
 
-    /// Open the entry the user picked by number from an offer, if `text`
-    /// is such a number (`2`, `②`, `第2个`).
-    fn pick(&self, offer: &Offer, text: &str) -> Option<Reply> {
-        let n = choice_number(text)?;
-        let id = offer.ids.get(n.checked_sub(1)?)?;
-        self.engine.open(id, offer.lang)
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserKey, Dialogue>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn take_offer(&self, user: &UserKey) -> Option<Offer> {
-        self.offered
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(user)
+    /// Take the user's offer (it holds for one message) and age the focus.
+    fn take_state(&self, user: &UserKey) -> (Option<Offer>, Option<String>) {
+        let mut state = self.lock();
+        let d = state.entry(user.clone()).or_default();
+        let offer = d.offer.take();
+        let focus = match d.focus.take() {
+            Some((name, age)) if age < FOCUS_MESSAGES => {
+                d.focus = Some((name.clone(), age + 1));
+                Some(name)
+            }
+            _ => None,
+        };
+        (offer, focus)
     }
 
-    fn remember_offer(&self, user: &UserKey, reply: &Reply, lang: Lang) {
-        let ids = reply.items.iter().map(|i| i.id.clone()).collect();
-        self.offered
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(user.clone(), Offer { ids, lang });
+    fn set_focus(&self, user: &UserKey, customer: &str) {
+        self.lock().entry(user.clone()).or_default().focus = Some((customer.to_string(), 0));
+    }
+
+    fn remember_offer(&self, user: &UserKey, o: Offer) {
+        self.lock().entry(user.clone()).or_default().offer = Some(o);
     }
 
     /// The user's own customer names, for autocomplete.
@@ -112,31 +472,39 @@ impl Bot {
     }
 }
 
-/// The number a user typed to pick a choice: `2`, `２`, `②`, `第2个`, `#2`.
-fn choice_number(text: &str) -> Option<usize> {
-    let t = text.trim();
-    let t = t.strip_prefix('第').unwrap_or(t);
-    let t = t.strip_prefix('#').unwrap_or(t);
-    let t = t
-        .strip_suffix('个')
-        .or_else(|| t.strip_suffix('條'))
-        .or_else(|| t.strip_suffix('条'))
-        .unwrap_or(t)
-        .trim();
-    let mut chars = t.chars();
-    let c = chars.next()?;
-    if chars.next().is_some() {
-        return None;
+fn log_choice(customer: &str, text: &str) -> Choice {
+    Choice::Log {
+        customer: customer.to_string(),
+        text: text.to_string(),
     }
-    match c {
-        '1'..='5' => Some(c as usize - '0' as usize),
-        '１'..='５' => Some(c as usize - '１' as usize + 1),
-        '①'..='⑤' => Some(c as usize - '①' as usize + 1),
-        '一' => Some(1),
-        '二' => Some(2),
-        '三' => Some(3),
-        _ => None,
+}
+
+fn show_choice(customer: &str) -> Choice {
+    Choice::Show {
+        customer: customer.to_string(),
     }
+}
+
+fn ask_choice(text: &str) -> Choice {
+    Choice::Ask {
+        text: text.to_string(),
+    }
+}
+
+/// The deals at these positions.
+fn pick(deals: &[Deal], at: &[usize]) -> Vec<Deal> {
+    at.iter().filter_map(|&i| deals.get(i).cloned()).collect()
+}
+
+/// A request the bot cannot do: say so, and what it can do.
+fn unsupported(lang: Lang) -> Reply {
+    Reply::plain(
+        "unsupported",
+        match lang {
+            Lang::Zh => "这个我还做不了（订票、设提醒、发邮件、写报告这类事）。我能做的：回答 USS 手册的问题、记录拜访、查看你的商机和下一步。发“帮助”看用法。",
+            Lang::En => "I can't do that yet (bookings, reminders, emails, reports). What I can do: answer questions from the USS handbook, log visits, and show your deals and next steps. Send \"help\" for how.",
+        },
+    )
 }
 
 /// The first [`MAX_MESSAGE_CHARS`] characters.

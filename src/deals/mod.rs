@@ -17,6 +17,7 @@ pub mod model;
 pub mod parse;
 pub mod program;
 mod service;
+mod views;
 
 use std::sync::Arc;
 
@@ -32,6 +33,17 @@ use crate::storage::StorageError;
 pub struct DealSettings {
     /// Days without a visit after which a deal is stale.
     pub stale_days: u32,
+}
+
+/// A view of the rep's deals as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Every open deal, longest without a visit first.
+    All,
+    /// Deals without a visit for `stale_days` or more.
+    Stale,
+    /// Planned follow-ups: overdue, today, this week.
+    Plans,
 }
 
 /// The clock the service reads "now" from (injected in tests).

@@ -285,6 +285,20 @@ const TITLES: &str =
 /// Common surnames, so that `财务总监` is not read as a person called `务`.
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
 static CONTACT: LazyLock<Regex> = LazyLock::new(|| re(&format!("(小|老)?[{SURNAMES}]({TITLES})")));
+/// Where a normalized message names a customer's person (孙经理, 老王总,
+/// mr sun), for the understanding step to mask.
+pub fn people(norm: &str) -> Vec<std::ops::Range<usize>> {
+    static EN: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(?:mr|ms|mrs|miss|dr|director|manager|gm)\.?\s+[a-z]+\b"));
+    let mut out: Vec<std::ops::Range<usize>> = CONTACT
+        .find_iter(norm)
+        .chain(EN.find_iter(norm))
+        .map(|m| m.range())
+        .collect();
+    out.sort_by_key(|r| r.start);
+    out
+}
+
 /// English contacts: "met with John Smith", "Mr. Lee".
 static CONTACT_EN: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -499,6 +513,111 @@ impl<'k> Parser<'k> {
         None
     }
 
+    /// The customer a log names, read from how it is written (after a visit
+    /// cue, "在X见了", "新客户X", a leading company name ending in an
+    /// industry word), for a log that names none of the rep's deals.
+    pub fn customer_candidate(&self, raw: &str, normalized: &str) -> Option<String> {
+        static NEW: LazyLock<Regex> = LazyLock::new(|| {
+            re(r"(新客户|新客戶|一家|潜在客户|叫)([\p{Han}a-z0-9]{2,12}?)(的|，|,|\s|老板|$)")
+        });
+        let words = &self.knowledge.name_words;
+        let after_cue = VISIT_CUE_ZH
+            .find(normalized)
+            .and_then(|m| zh_customer_after(&normalized[m.end()..]));
+        let candidates = [
+            after_cue,
+            zh_customer_at(normalized),
+            NEW.captures(normalized)
+                .and_then(|c| c.get(2))
+                .and_then(|m| valid_name(m.as_str())),
+            self.company_in(normalized),
+            en_customer(raw),
+        ];
+        let candidates: Vec<String> = candidates
+            .into_iter()
+            .flatten()
+            .filter(|n| words.can_be_a_name(&self.normalize(n)))
+            .collect();
+        // A name with an industry or legal ending is surely a company; else
+        // the first one read.
+        candidates
+            .iter()
+            .find(|n| {
+                let k = self.normalize(n);
+                words
+                    .industry
+                    .iter()
+                    .chain(&words.legal)
+                    .any(|w| k.ends_with(w.as_str()))
+            })
+            .or(candidates.first())
+            .cloned()
+    }
+
+    /// A company written out with an industry or legal ending anywhere in
+    /// the message ("永盛纺织 第一次见", "认识了天成建设的赵总"): the ending
+    /// and up to six characters before it, back to a word that cannot be
+    /// part of a name.
+    fn company_in(&self, normalized: &str) -> Option<String> {
+        const BOUNDARY: &[char] = &[
+            '了', '的', '在', '去', '到', '见', '和', '跟', '给', '是', '叫', '趟', '访', '与',
+            '从', '对', '向', '问', '说', '个',
+        ];
+        let words = &self.knowledge.name_words;
+        let ends: Vec<&String> = words
+            .industry
+            .iter()
+            .chain(&words.legal)
+            .filter(|w| !w.is_ascii())
+            .collect();
+        let mut best: Option<(usize, String)> = None;
+        for w in &ends {
+            for (i, _) in normalized.match_indices(w.as_str()) {
+                let before: Vec<(usize, char)> = normalized[..i].char_indices().collect();
+                let mut start = i;
+                let mut cut_off = true;
+                for &(j, c) in before.iter().rev().take(7) {
+                    if !('\u{4e00}'..='\u{9fff}').contains(&c) || BOUNDARY.contains(&c) {
+                        cut_off = false;
+                        break;
+                    }
+                    if normalized[j..i].chars().count() > 6 {
+                        break;
+                    }
+                    start = j;
+                }
+                // Seven characters with no word break before the ending: a
+                // sentence, not a name ("下面二十几家子公司").
+                if cut_off && before.len() >= 7 {
+                    continue;
+                }
+                for lead in ["一家", "一个", "这家", "那家"] {
+                    if normalized[start..i].starts_with(lead) {
+                        start += lead.len();
+                    }
+                }
+                if normalized[start..i].chars().count() < 2 {
+                    continue;
+                }
+                let mut e = i + w.len();
+                // 百川医疗器械: one ending after another.
+                while let Some(x) = ends
+                    .iter()
+                    .find(|x| normalized[e..].starts_with(x.as_str()))
+                {
+                    e += x.len();
+                }
+                let name = strip_trailing_contact(&normalized[start..e]);
+                if let Some(n) = valid_name(name).filter(|n| words.can_be_a_name(n)) {
+                    if best.as_ref().is_none_or(|(s, _)| start < *s) {
+                        best = Some((start, n));
+                    }
+                }
+            }
+        }
+        best.map(|(_, n)| n)
+    }
+
     /// A rep's question rather than a report.
     pub fn is_question(&self, raw: &str) -> bool {
         for c in split_clauses(raw) {
@@ -706,6 +825,15 @@ const NAME_STOP: &[&str] = &[
 fn zh_customer_after(rest: &str) -> Option<String> {
     let rest = rest.trim_start();
     let rest = rest.strip_prefix("了").unwrap_or(rest).trim_start();
+    let rest = rest
+        .strip_prefix("一趟")
+        .or_else(|| rest.strip_prefix("趟"))
+        .unwrap_or(rest);
+    let rest = ["新客户", "新客戶", "一家", "一个新客户", "潜在客户"]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))
+        .unwrap_or(rest)
+        .trim_start();
     let mut end = rest.len();
     for stop in NAME_STOP {
         if let Some(i) = rest.find(stop) {
@@ -767,7 +895,11 @@ fn valid_name(name: &str) -> Option<String> {
 /// English: "visited Acme Corp", "met John at Acme".
 fn en_customer(raw: &str) -> Option<String> {
     static AT: LazyLock<Regex> =
-        LazyLock::new(|| re(r"\b(?:at|from)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)"));
+        LazyLock::new(|| re(r"\b(?:at|from|to|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)"));
+    // "… today - Harbor Foods, 200 staff", "Harbor Foods: met the owner".
+    static SET_OFF: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?:\s[-–]\s+|^)([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)+)(?:\s*[:,：-]|$)")
+    });
     static VISITED: LazyLock<Regex> = LazyLock::new(|| {
         re(
             r"(?i:visited|called on|went to|dropped by|stopped by)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)",
@@ -776,9 +908,16 @@ fn en_customer(raw: &str) -> Option<String> {
     let name = AT
         .captures(raw)
         .or_else(|| VISITED.captures(raw))
+        .or_else(|| SET_OFF.captures(raw))
         .and_then(|c| c.get(1))
-        .map(|m| m.as_str().trim_end_matches('.').to_string())?;
-    (name.len() >= 2).then_some(name)
+        .map(|m| m.as_str())?;
+    // "Greenfield Foods Ltd. Spoke with …": the name ends with its sentence.
+    let name = name
+        .split(". ")
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches('.');
+    (name.len() >= 2).then(|| name.to_string())
 }
 
 /// The date words of a plan clause: (due date, the words).

@@ -9,7 +9,7 @@ use super::model::{
 };
 use super::parse::{parse_command, Command, Parsed, Parser};
 use super::program::{program, recompute, suggest_mode};
-use super::{Clock, DealError, DealSettings};
+use super::{Clock, DealError, DealSettings, View};
 use crate::knowledge::{Body, Knowledge};
 use crate::reply::{Item, Reply};
 use crate::storage::DealStore;
@@ -21,20 +21,20 @@ use crate::user::UserKey;
 pub struct DealService {
     pub(super) store: Arc<dyn DealStore>,
     pub(super) knowledge: Arc<Knowledge>,
-    settings: DealSettings,
+    pub(super) settings: DealSettings,
     clock: Clock,
     normalizer: Option<Normalizer>,
 }
 
 /// Reply language: Chinese when the message has Chinese.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Lang {
+pub(super) enum Lang {
     Zh,
     En,
 }
 
 impl Lang {
-    fn of(raw: &str) -> Lang {
+    pub(super) fn of(raw: &str) -> Lang {
         if raw.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
             Lang::Zh
         } else {
@@ -42,7 +42,7 @@ impl Lang {
         }
     }
 
-    fn pick(self, zh: impl Into<String>, en: impl Into<String>) -> String {
+    pub(super) fn pick(self, zh: impl Into<String>, en: impl Into<String>) -> String {
         match self {
             Lang::Zh => zh.into(),
             Lang::En => en.into(),
@@ -63,25 +63,12 @@ enum Resolved {
     None,
 }
 
-/// Endings that do not make a different company: 恒力集团有限公司 is 恒力集团.
-const LEGAL_SUFFIXES: &[&str] = &[
-    "股份有限公司",
-    "有限责任公司",
-    "有限公司",
-    "集团公司",
-    "集团",
-    "公司",
-    "co ltd",
-    "ltd",
-    "inc",
-];
-
 fn private(mut r: Reply) -> Reply {
     r.private = true;
     r
 }
 
-fn deal_item(d: &Deal) -> Item {
+pub(super) fn deal_item(d: &Deal) -> Item {
     Item {
         id: d.id.clone(),
         kind: "deal".into(),
@@ -113,7 +100,7 @@ impl DealService {
         self
     }
 
-    fn now(&self) -> DateTime<Local> {
+    pub(super) fn now(&self) -> DateTime<Local> {
         (self.clock)()
     }
 
@@ -123,6 +110,118 @@ impl DealService {
 
     fn key_of(&self, name: &str) -> String {
         self.parser().normalize(name).trim().to_string()
+    }
+
+    /// The rep's deals, for the understanding step.
+    pub async fn pipeline(&self, user: &UserKey) -> Result<Vec<Deal>, DealError> {
+        Ok(self.store.deals(user).await?)
+    }
+
+    /// Record a free-text log the understanding step read as one, for the
+    /// rep's deal named `customer` (`known`), or a new customer by that
+    /// name (checked: look-alikes are asked about, junk names refused).
+    pub async fn log(&self, user: &UserKey, raw: &str, customer: &str, known: bool) -> Reply {
+        let lang = Lang::of(raw);
+        let cmd = Command::Visit {
+            customer: customer.to_string(),
+            body: raw.trim().to_string(),
+        };
+        self.run_private(user, raw, lang, cmd, known).await
+    }
+
+    /// The customer a free-text log names when it is none of the rep's
+    /// deals (a new customer), if one can be read, and whether it surely is
+    /// a company: it ends in an industry or legal word (蓝天科技), the note
+    /// says it is new (新客户, 陌拜), or it is an English name of two or
+    /// more capitalized words.
+    pub fn new_customer(&self, raw: &str, normalized: &str) -> Option<(String, bool)> {
+        let name = self.parser().customer_candidate(raw, normalized)?;
+        let words = &self.knowledge.name_words;
+        let key = self.key_of(&name);
+        let ends = words
+            .industry
+            .iter()
+            .chain(&words.legal)
+            .any(|w| key.ends_with(w.as_str()));
+        let said_new = [
+            "新客户",
+            "陌拜",
+            "潜在客户",
+            "new prospect",
+            "new customer",
+            "new client",
+            "cold visit",
+            "cold call",
+        ]
+        .iter()
+        .any(|c| normalized.contains(c));
+        let english = name
+            .split_whitespace()
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+            .count()
+            >= 2;
+        Some((name, ends || said_new || english))
+    }
+
+    /// A log that names no customer: nothing saved, and how to save it.
+    pub fn no_customer(&self, raw: &str) -> Reply {
+        private(unclear_log("", raw.trim(), Lang::of(raw)))
+    }
+
+    /// Ask which deal a message means (several share a short form, or a
+    /// name only looks like theirs); nothing is saved.
+    pub fn ask_which(&self, raw: &str, deals: &[Deal], said: &str, look_alike_name: bool) -> Reply {
+        let lang = Lang::of(raw);
+        private(if look_alike_name {
+            look_alike(deals, said, raw.trim(), lang)
+        } else {
+            ambiguous(deals, said, lang)
+        })
+    }
+
+    /// One deal's card, for a question about it.
+    pub fn show(&self, raw: &str, deal: &Deal) -> Reply {
+        private(self.render_deal(deal, Lang::of(raw)))
+    }
+
+    /// The pipeline, the deals gone stale, or the planned follow-ups.
+    pub async fn overview(&self, user: &UserKey, raw: &str, view: View) -> Reply {
+        let lang = Lang::of(raw);
+        let deals = match self.store.deals(user).await {
+            Ok(d) => d,
+            Err(e) => return private(self.failed(user, lang, &e.into())),
+        };
+        private(match view {
+            View::All => self.render_deals(&deals, lang),
+            View::Stale => self.render_stale(&deals, lang),
+            View::Plans => self.render_plans(&deals, lang),
+        })
+    }
+
+    fn failed(&self, user: &UserKey, lang: Lang, e: &DealError) -> Reply {
+        tracing::error!(user = %user, error = %e, "deal command failed");
+        Reply::error(lang.pick(
+            format!("出错了，没有保存：{e}。请稍后再试。"),
+            format!("Something went wrong, nothing was saved: {e}. Please try again."),
+        ))
+    }
+
+    async fn run_private(
+        &self,
+        user: &UserKey,
+        raw: &str,
+        lang: Lang,
+        cmd: Command,
+        explicit: bool,
+    ) -> Reply {
+        let result = match cmd {
+            Command::Visit { customer, body } => {
+                self.visit(user, raw, lang, &customer, &body, explicit)
+                    .await
+            }
+            other => self.run(user, raw, lang, other).await,
+        };
+        private(result.unwrap_or_else(|e| self.failed(user, lang, &e)))
     }
 
     /// Handle the message if it is a deal matter: a deal command or a
@@ -135,17 +234,8 @@ impl DealService {
             Parsed::NotDeal if raw.trim_start().starts_with(['/', '／']) => return None,
             Parsed::NotDeal => self.free_text(user, raw, normalized).await?,
         };
-        let reply = match self.run(user, raw, lang, cmd).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(user = %user, error = %e, "deal command failed");
-                Reply::error(lang.pick(
-                    format!("出错了，没有保存：{e}。请稍后再试。"),
-                    format!("Something went wrong, nothing was saved: {e}. Please try again."),
-                ))
-            }
-        };
-        Some(private(reply))
+        let explicit = raw.trim_start().starts_with(['/', '／']);
+        Some(self.run_private(user, raw, lang, cmd, explicit).await)
     }
 
     /// A free-text message that reads as a visit log, as a `/visit` command.
@@ -178,9 +268,7 @@ impl DealService {
     ) -> Result<Reply, DealError> {
         match cmd {
             Command::Visit { customer, body } => {
-                let explicit = raw.trim_start().starts_with(['/', '／']);
-                self.visit(user, raw, lang, &customer, &body, explicit)
-                    .await
+                self.visit(user, raw, lang, &customer, &body, true).await
             }
             Command::Deal { customer } => {
                 let deals = self.store.deals(user).await?;
@@ -300,6 +388,7 @@ impl DealService {
         if q.is_empty() {
             return Resolved::None;
         }
+        let words = &self.knowledge.name_words;
         if let Some(d) = deals.iter().find(|d| d.is_named(&q)) {
             return Resolved::One(Box::new(d.clone()));
         }
@@ -308,12 +397,12 @@ impl DealService {
                 .chain(d.customer.aliases.clone())
                 .collect()
         };
-        let core = strip_legal(&q);
+        let core = words.strip_legal(&q);
         let qn = core.chars().count();
         // The same company written with or without its legal ending.
         let same: Vec<&Deal> = deals
             .iter()
-            .filter(|d| names(d).iter().any(|n| strip_legal(n) == core))
+            .filter(|d| names(d).iter().any(|n| words.strip_legal(n) == core))
             .collect();
         if same.len() == 1 {
             return Resolved::One(Box::new(same[0].clone()));
@@ -337,7 +426,7 @@ impl DealService {
             .iter()
             .filter(|d| {
                 names(d).iter().any(|n| {
-                    let n = strip_legal(n);
+                    let n = words.strip_legal(n);
                     let nn = n.chars().count();
                     (nn >= 2 && core.contains(n))
                         || (qn >= 3 && edit_distance(n, core) <= 1)
@@ -377,7 +466,8 @@ impl DealService {
             Resolved::LookAlike(m) => return Ok(look_alike(&m, customer, body, lang)),
             Resolved::None => None,
         };
-        if existing.is_none() && !explicit && !looks_like_a_name(&written_key) {
+        if existing.is_none() && !explicit && !self.knowledge.name_words.can_be_a_name(&written_key)
+        {
             return Ok(unclear_log(customer, body, lang));
         }
         let now = self.now();
@@ -959,7 +1049,7 @@ fn stage_text(d: &Deal, lang: Lang) -> String {
     }
 }
 
-fn stage_short(d: &Deal) -> String {
+pub(super) fn stage_short(d: &Deal) -> String {
     d.stage.clone().unwrap_or_else(|| "潜在阶段".into())
 }
 
@@ -1005,7 +1095,7 @@ fn mode_line(d: &Deal, lang: Lang) -> String {
     }
 }
 
-fn next_text(svc: &DealService, n: &super::model::NextStep) -> String {
+pub(super) fn next_text(svc: &DealService, n: &super::model::NextStep) -> String {
     let mut s = n.text.clone();
     if let Some(due) = n.due {
         s.push_str(&format!("（{}）", due.format("%Y-%m-%d")));
@@ -1039,61 +1129,6 @@ fn ambiguous(deals: &[Deal], name: &str, lang: Lang) -> Reply {
     r
 }
 
-/// Words that make a text a role, an amount, a date or a sentence rather
-/// than a company name (财务总监, 大概800万, 老板说要等董事会批).
-const NOT_A_NAME: &[&str] = &[
-    "总监",
-    "经理",
-    "老板",
-    "董事",
-    "主任",
-    "厂长",
-    "财务",
-    "顾问",
-    "售前",
-    "工程师",
-    "领导",
-    "客户",
-    "说",
-    "了",
-    "要",
-    "吗",
-    "怎么",
-    "什么",
-    "呢",
-    "吧",
-    "太",
-    "很",
-    "想",
-    "大概",
-    "左右",
-    "万",
-    "元",
-    "块",
-    "今天",
-    "明天",
-    "昨天",
-    "下周",
-    "上周",
-    "周一",
-    "周二",
-    "周三",
-    "周四",
-    "周五",
-    "预算",
-    "合同",
-    "方案",
-];
-
-/// Whether a free-text customer name can be a new deal's name.
-fn looks_like_a_name(key: &str) -> bool {
-    let n = key.chars().count();
-    (2..=16).contains(&n)
-        && !key.chars().any(|c| c.is_ascii_digit())
-        && !NOT_A_NAME.iter().any(|w| key.contains(w))
-        && !key.ends_with('总')
-}
-
 /// A note that may be a log but names no customer ussbot can tell: save
 /// nothing and say how to save it. The conversation adds the handbook's
 /// answer when the message is also a question.
@@ -1106,24 +1141,6 @@ fn unclear_log(customer: &str, body: &str, lang: Lang) -> Reply {
             format!("If this is a visit note: I could not tell the customer (“{customer}” is not a company name), so nothing was saved. Send: /visit CUSTOMER {body}"),
         ),
     )
-}
-
-/// A name without its legal ending (恒力集团有限公司 → 恒力).
-fn strip_legal(key: &str) -> &str {
-    let mut k = key.trim();
-    loop {
-        let before = k;
-        for s in LEGAL_SUFFIXES {
-            if let Some(rest) = k.strip_suffix(s) {
-                if rest.trim().chars().count() >= 2 {
-                    k = rest.trim();
-                }
-            }
-        }
-        if k == before {
-            return k;
-        }
-    }
 }
 
 /// A free-text log names a customer that looks like one of the rep's
