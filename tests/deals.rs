@@ -29,8 +29,18 @@ fn normalizer() -> &'static Normalizer {
     N.get_or_init(|| Normalizer::new().expect("normalizer"))
 }
 
-/// Monday 2026-03-02 09:00 plus `offset` minutes, adjustable by tests.
+/// The engine over the shipped knowledge, built once.
+fn engine() -> Arc<ussbot::engine::Engine> {
+    static E: OnceLock<Arc<ussbot::engine::Engine>> = OnceLock::new();
+    E.get_or_init(|| Arc::new(ussbot::engine::Engine::new(knowledge()).expect("engine")))
+        .clone()
+}
+
+/// The real conversation over real sled in a temp dir, with a clock at
+/// Monday 2026-03-02 09:00 plus `minutes`, adjustable by tests; `svc` is a
+/// deal service over the same store for import and export.
 struct Bot {
+    chat: ussbot::conversation::Bot,
     svc: DealService,
     store: Arc<dyn DealStore>,
     minutes: Arc<AtomicI64>,
@@ -46,24 +56,29 @@ fn start() -> DateTime<Local> {
 
 impl Bot {
     fn new() -> Bot {
-        Bot::with_knowledge(knowledge())
+        Bot::with(knowledge(), engine())
     }
 
     fn with_knowledge(k: Arc<Knowledge>) -> Bot {
+        let engine = Arc::new(ussbot::engine::Engine::new(k.clone()).expect("engine"));
+        Bot::with(k, engine)
+    }
+
+    fn with(k: Arc<Knowledge>, engine: Arc<ussbot::engine::Engine>) -> Bot {
         let dir = tempfile::tempdir().expect("tempdir");
         let store: Arc<dyn DealStore> =
             Arc::new(open_sled(&dir.path().join("data")).expect("open"));
-        Bot::over_with(store, dir, k)
-    }
-
-    fn over_with(store: Arc<dyn DealStore>, dir: tempfile::TempDir, k: Arc<Knowledge>) -> Bot {
         let minutes = Arc::new(AtomicI64::new(0));
         let m = minutes.clone();
-        let svc = DealService::new(store.clone(), k, DealSettings { stale_days: 14 }).with_clock(
-            Arc::new(move || start() + Duration::minutes(m.load(Ordering::SeqCst))),
-        );
+        let clock: ussbot::deals::Clock =
+            Arc::new(move || start() + Duration::minutes(m.load(Ordering::SeqCst)));
+        let service = || {
+            DealService::new(store.clone(), k.clone(), DealSettings { stale_days: 14 })
+                .with_clock(clock.clone())
+        };
         Bot {
-            svc,
+            chat: ussbot::conversation::Bot::new(engine, service()),
+            svc: service(),
             store,
             minutes,
             _dir: dir,
@@ -74,16 +89,8 @@ impl Bot {
         self.minutes.fetch_add(days * 24 * 60, Ordering::SeqCst);
     }
 
-    async fn say(&self, user: &UserKey, text: &str) -> Option<Reply> {
-        self.svc
-            .try_handle(user, text, &normalizer().normalize(text))
-            .await
-    }
-
     async fn reply(&self, user: &UserKey, text: &str) -> Reply {
-        self.say(user, text)
-            .await
-            .unwrap_or_else(|| panic!("`{text}` should be a deal matter"))
+        self.chat.handle(user, text).await
     }
 }
 
@@ -167,7 +174,7 @@ async fn free_text_visit_logs_are_recognised() {
         .await;
     let t = r.text();
     assert_eq!(r.kind, "visit_logged", "{t}");
-    assert!(t.contains("已有商机") && t.contains("第 2 次拜访"), "{t}");
+    assert!(t.contains("已有商机") && t.contains("第 2 次见面"), "{t}");
     assert!(t.contains("反问法"), "objection missing: {t}");
 }
 
@@ -198,7 +205,7 @@ async fn english_visit_logs_get_english_replies_with_uss_terms() {
         .await;
     let t = r.text();
     assert_eq!(r.kind, "visit_logged", "{t}");
-    assert!(t.contains("Visit logged: Acme Corp"), "{t}");
+    assert!(t.contains("Logged (visit): Acme Corp (meeting 1)"), "{t}");
     assert!(
         t.contains("Key activities (关键活动)") && t.contains("KA05"),
         "{t}"
@@ -244,9 +251,14 @@ async fn questions_and_knowledge_commands_are_left_to_the_engine() {
             .map(str::to_string),
     );
     for m in &messages {
-        if let Some(r) = bot.say(&alice(), m).await {
-            panic!("`{m}` was taken as a deal matter: {} {}", r.kind, r.text());
-        }
+        let r = bot.reply(&alice(), m).await;
+        // Deal replies (and questions about deals) are private.
+        assert!(
+            !r.private,
+            "`{m}` was taken as a deal matter: {} {}",
+            r.kind,
+            r.text()
+        );
     }
     let d = bot.reply(&alice(), "/deal 金鹰国际").await;
     assert!(
@@ -326,7 +338,7 @@ async fn an_ambiguous_customer_asks_which() {
     // A loose name that fits one deal is that deal, and becomes an alias.
     let v = bot.reply(&alice(), "/visit 金鹰商 确认了需求范围").await;
     assert!(
-        v.text().contains("金鹰商贸") && v.text().contains("第 2 次拜访"),
+        v.text().contains("金鹰商贸") && v.text().contains("第 2 次见面"),
         "{}",
         v.text()
     );
@@ -545,9 +557,8 @@ async fn a_broken_import_says_why() {
 #[tokio::test]
 async fn every_autocomplete_choice_opens_its_entry() {
     use ussbot::discord::commands::{knowledge_choices, to_text, Parts};
-    let engine = Arc::new(ussbot::engine::Engine::new(knowledge()).expect("engine"));
     let t = Bot::new();
-    let bot = ussbot::conversation::Bot::new(engine, t.svc);
+    let bot = &t.chat;
     let user = alice();
     let mut checked = 0;
     for (name, sub) in [
@@ -587,7 +598,7 @@ async fn every_autocomplete_choice_opens_its_entry() {
 /// message is a new question.
 #[tokio::test]
 async fn a_number_after_choices_opens_that_choice() {
-    let engine = Arc::new(ussbot::engine::Engine::new(knowledge()).expect("engine"));
+    let engine = engine();
     let candidates = [
         // Two entries named at once, each as likely as the other.
         "拜访技巧 电话技巧",
@@ -701,10 +712,9 @@ async fn look_alike_customers_are_asked_about_never_merged() {
 /// reads like a note still gets its answer, with word that nothing was saved.
 #[tokio::test]
 async fn no_deal_is_named_after_a_role_an_amount_or_a_sentence() {
-    let engine = Arc::new(ussbot::engine::Engine::new(knowledge()).expect("engine"));
     let t = Bot::new();
     let store = t.store.clone();
-    let bot = ussbot::conversation::Bot::new(engine, t.svc);
+    let bot = &t.chat;
     let u = alice();
     for note in [
         "今天见了一个客户说太贵了怎么办",
@@ -739,8 +749,7 @@ async fn a_note_that_starts_with_today_went_to_is_logged() {
         .await;
     assert_eq!(r.kind, "visit_logged", "{}", r.text());
     assert_eq!(names_of(&bot, &u).await, vec![("恒力集团".to_string(), 1)]);
-    assert!(
-        bot.say(&u, "今天去见客户之前要准备啥").await.is_none(),
-        "a question is not a log"
-    );
+    let q = bot.reply(&u, "今天去见客户之前要准备啥").await;
+    assert!(!q.private, "a question is not a log: {}", q.text());
+    assert_eq!(names_of(&bot, &u).await, vec![("恒力集团".to_string(), 1)]);
 }

@@ -113,6 +113,9 @@ impl Bot {
             self.set_focus(user, &d.customer.name);
         }
         let lang = Lang::of(text);
+        if u.or_handbook {
+            return self.deals_or_handbook(user, text, &u, lang);
+        }
         match u.kind {
             MessageKind::Handbook if u.unplaced_report() => {
                 // Maybe a log without a customer, maybe a question: answer
@@ -367,6 +370,46 @@ impl Bot {
         reply
     }
 
+    /// A question that may be about the rep's deals or for the handbook:
+    /// offer both.
+    fn deals_or_handbook(
+        &self,
+        user: &UserKey,
+        text: &str,
+        u: &Understanding,
+        lang: Lang,
+    ) -> Reply {
+        let view = match u.kind {
+            MessageKind::Stale => View::Stale,
+            MessageKind::Plans => View::Plans,
+            _ => View::All,
+        };
+        let (mine, handbook) = match (lang, view) {
+            (Lang::Zh, View::Stale) => ("看我好久没跟的商机", "问手册"),
+            (Lang::Zh, View::Plans) => ("看我计划的跟进", "问手册"),
+            (Lang::Zh, View::All) => ("看我的商机", "问手册"),
+            (Lang::En, View::Stale) => ("Show my deals gone quiet", "Ask the handbook"),
+            (Lang::En, View::Plans) => ("Show my planned follow-ups", "Ask the handbook"),
+            (Lang::En, View::All) => ("Show my deals", "Ask the handbook"),
+        };
+        let head = match lang {
+            Lang::Zh => "您是想：",
+            Lang::En => "Do you mean:",
+        };
+        let (mut reply, o) = offer(
+            head.to_string(),
+            vec![
+                (mine.to_string(), Choice::Overview(view)),
+                (handbook.to_string(), ask_choice(text)),
+            ],
+            lang,
+        );
+        // Nothing of the rep's deals is in the question itself.
+        reply.private = false;
+        self.remember_offer(user, o);
+        reply
+    }
+
     /// A question about "this customer" with no customer in focus.
     async fn which_deal(&self, user: &UserKey, text: &str, deals: &[Deal], lang: Lang) -> Reply {
         if deals.is_empty() {
@@ -407,6 +450,13 @@ impl Bot {
                 }
             }
             Choice::Ask { text } => self.answer(user, &text),
+            Choice::Overview(view) => {
+                let hint = match lang {
+                    Lang::Zh => "我的商机",
+                    Lang::En => "my deals",
+                };
+                self.deals.overview(user, hint, view).await
+            }
         }
     }
 

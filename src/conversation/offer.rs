@@ -2,6 +2,7 @@
 //! "① 记为【恒力集团】的拜访 ② 看【恒力集团】的商机"), and reading the
 //! number they type back.
 
+use crate::deals::View;
 use crate::engine::Lang;
 use crate::reply::{Item, Reply};
 
@@ -27,6 +28,8 @@ pub enum Choice {
         /// The message.
         text: String,
     },
+    /// Show a view of the rep's deals.
+    Overview(View),
 }
 
 /// The choices a user was offered, in the language they wrote in.

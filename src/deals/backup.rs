@@ -294,6 +294,7 @@ impl DealService {
                     objections: facts.objections,
                     man: facts.man,
                     mode_cue: facts.mode_cue,
+                    touch: facts.touch,
                     next: facts.next.map(|mut n| {
                         n.visit = Some(seq);
                         n

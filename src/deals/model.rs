@@ -319,6 +319,105 @@ pub struct Visit {
     /// The next visit, if stated.
     #[serde(default)]
     pub next: Option<NextStep>,
+    /// What kind of touchpoint it was (records before touchpoints were
+    /// told apart read as visits).
+    #[serde(default)]
+    pub touch: Touch,
+}
+
+/// What kind of contact with the customer a log records. Only meetings
+/// in person move the mode's visit program on; a call or a letter does not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Touch {
+    /// A visit in person (also the customer visiting us).
+    #[default]
+    Visit,
+    /// A phone call.
+    Call,
+    /// A letter, email or chat message.
+    Message,
+    /// A demonstration or solution presentation.
+    Demo,
+    /// An on-site survey.
+    Survey,
+    /// The contract signed.
+    Signing,
+    /// A payment received.
+    Payment,
+    /// The deal lost.
+    Lost,
+    /// A note of what the rep learned, with no contact said.
+    Note,
+}
+
+impl Touch {
+    /// Every touchpoint, in the order a log's cues are tried (the most
+    /// telling first: "签约后首款到了" is a payment, "发了调研纪要" a message).
+    pub const ORDER: [Touch; 9] = [
+        Touch::Payment,
+        Touch::Lost,
+        Touch::Signing,
+        Touch::Demo,
+        Touch::Message,
+        Touch::Survey,
+        Touch::Call,
+        Touch::Visit,
+        Touch::Note,
+    ];
+
+    /// The name used in the knowledge (`[[touchpoint]] kind = …`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Touch::Visit => "visit",
+            Touch::Call => "call",
+            Touch::Message => "message",
+            Touch::Demo => "demo",
+            Touch::Survey => "survey",
+            Touch::Signing => "signing",
+            Touch::Payment => "payment",
+            Touch::Lost => "lost",
+            Touch::Note => "note",
+        }
+    }
+
+    /// Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Touch::Visit => "拜访",
+            Touch::Call => "电话",
+            Touch::Message => "信息/邮件",
+            Touch::Demo => "演示/方案呈现",
+            Touch::Survey => "调研",
+            Touch::Signing => "签约",
+            Touch::Payment => "收款",
+            Touch::Lost => "丢单",
+            Touch::Note => "记录",
+        }
+    }
+
+    /// English label.
+    pub fn en(self) -> &'static str {
+        match self {
+            Touch::Visit => "visit",
+            Touch::Call => "call",
+            Touch::Message => "message",
+            Touch::Demo => "demo",
+            Touch::Survey => "survey",
+            Touch::Signing => "signing",
+            Touch::Payment => "payment",
+            Touch::Lost => "lost",
+            Touch::Note => "note",
+        }
+    }
+
+    /// A meeting in person: counts as a visit of the mode's program.
+    pub fn in_person(self) -> bool {
+        matches!(
+            self,
+            Touch::Visit | Touch::Demo | Touch::Survey | Touch::Signing
+        )
+    }
 }
 
 /// One key activity's state on a deal.

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, Weekday};
 use regex::Regex;
 
-use super::model::{Contact, ManField, ManValue, NextStep, SalesMode};
+use super::model::{Contact, ManField, ManValue, NextStep, SalesMode, Touch};
 use crate::knowledge::Knowledge;
 use crate::text::Normalizer;
 
@@ -312,55 +312,6 @@ static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// MAN signals: (field, value, pattern). "No" patterns come first so
-/// `没有预算` is not read as `有预算`.
-static MAN_SIGNALS: LazyLock<Vec<(ManField, ManValue, Regex)>> = LazyLock::new(|| {
-    use ManField::*;
-    use ManValue::*;
-    vec![
-        (
-            Money,
-            No,
-            re(
-                r"(没(有)?预算|没钱|预算不(够|足)|缺钱|资金紧张|预算(被)?砍|\bno budget\b|budget (was )?cut)",
-            ),
-        ),
-        (
-            Money,
-            Yes,
-            re(
-                r"(有预算|预算(已经|已)?(批|批了|批下来|到位|充足|够|有了|没问题|定了)|不差钱|资金(到位|充足)|budget (is )?(approved|ok|available|confirmed)|(have|has) (a )?budget)",
-            ),
-        ),
-        (
-            Authority,
-            No,
-            re(
-                r"(拍不了板|做不了主|说了不算|没(有)?决策权|不是决策人|(要|得|需要)(回去)?(跟|和|向)(老板|领导|上面|董事长|总经理)(商量|汇报|请示)|no authority|can'?t decide|not the decision maker)",
-            ),
-        ),
-        (
-            Authority,
-            Yes,
-            re(
-                r"(能拍板|拍板了|说了算|有决策权|(是|就是)(决策人|决策者|一把手)|(见|见了|见到|约见了|拜访了)(了)?(他们|客户)?(的)?(决策人|决策者|老板|一把手|大老板)|老板(亲自)?(同意|拍板|点头)|met (the )?(decision maker|ceo|owner)|can decide|has (the )?authority)",
-            ),
-        ),
-        (
-            Need,
-            No,
-            re(r"(没(有)?需求|不需要|暂时不(考虑|需要|上)|不感兴趣|\bno need\b|not interested)"),
-        ),
-        (
-            Need,
-            Yes,
-            re(
-                r"(有需求|需求(很|非常)?(明确|强烈|迫切|清楚|清晰)|确认(了)?(客户)?(的)?需求|锁定(了)?需求|痛点|想(要)?(上|换)(系统|erp|软件)|needs? (is |are )?(clear|confirmed)|confirmed (the |their )?needs?|pain)",
-            ),
-        ),
-    ]
-});
-
 /// Mode cues: what the rep says about the deal's size and solution.
 static MODE_CUES: LazyLock<Vec<(SalesMode, Regex)>> = LazyLock::new(|| {
     vec![
@@ -390,10 +341,16 @@ fn split_clauses(raw: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in raw.char_indices() {
+        // Phone typing puts a space for a comma: a space between two
+        // Chinese characters ends a clause too.
+        let cjk_space = c == ' '
+            && raw[..i].chars().next_back().is_some_and(|p| !p.is_ascii())
+            && raw[i + 1..].chars().next().is_some_and(|n| !n.is_ascii());
         let stop = matches!(
             c,
             '，' | '。' | '；' | ';' | '！' | '!' | '？' | '?' | '\n' | '、' | ','
-        ) || (c == '.' && raw[i + 1..].starts_with(' '))
+        ) || cjk_space
+            || (c == '.' && raw[i + 1..].starts_with(' '))
             || (c == '.' && i + 1 == raw.len());
         if stop {
             let s = raw[start..i].trim();
@@ -434,6 +391,8 @@ pub struct VisitFacts {
     pub next: Option<NextStep>,
     /// Days before today the visit happened (1 = yesterday).
     pub days_ago: i64,
+    /// What kind of contact it was.
+    pub touch: Touch,
 }
 
 /// The parser: knowledge patterns plus a normalizer.
@@ -558,7 +517,7 @@ impl<'k> Parser<'k> {
     /// the message ("永盛纺织 第一次见", "认识了天成建设的赵总"): the ending
     /// and up to six characters before it, back to a word that cannot be
     /// part of a name.
-    fn company_in(&self, normalized: &str) -> Option<String> {
+    pub fn company_in(&self, normalized: &str) -> Option<String> {
         const BOUNDARY: &[char] = &[
             '了', '的', '在', '去', '到', '见', '和', '跟', '给', '是', '叫', '趟', '访', '与',
             '从', '对', '向', '问', '说', '个',
@@ -668,9 +627,13 @@ impl<'k> Parser<'k> {
                         f.activities.push(id);
                     }
                 }
-                for (field, value) in man_signals(&c.norm) {
-                    f.man.retain(|(x, _)| *x != field);
-                    f.man.push((field, value));
+                let said = self.knowledge.man_signals(&c.norm);
+                for (field, value) in ManField::ALL.iter().zip(said) {
+                    if let Some(present) = value {
+                        let value = if present { ManValue::Yes } else { ManValue::No };
+                        f.man.retain(|(x, _)| x != field);
+                        f.man.push((*field, value));
+                    }
                 }
             }
             for id in self.objections(&c.norm) {
@@ -679,9 +642,39 @@ impl<'k> Parser<'k> {
                 }
             }
         }
-        f.contacts = contacts(body, &whole_norm);
+        f.contacts = contacts(body, &whole_norm, &self.knowledge.name_words.our_side);
         f.mode_cue = mode_cue(&whole_norm);
+        f.touch = self.touch(&clauses);
         f
+    }
+
+    /// The kind of contact the clauses that are not plans tell of, the
+    /// most telling first ("签约后首款到了" is a payment); a note when none.
+    fn touch(&self, clauses: &[Clause]) -> Touch {
+        let done: Vec<&str> = clauses
+            .iter()
+            .filter(|c| !c.plan)
+            .map(|c| c.norm.as_str())
+            .collect();
+        for t in Touch::ORDER {
+            let Some((_, patterns)) = self
+                .knowledge
+                .touchpoints
+                .iter()
+                .find(|(k, _)| k == t.name())
+            else {
+                continue;
+            };
+            let said = done.iter().any(|c| {
+                patterns
+                    .iter()
+                    .any(|p| p.find_iter(c).any(|m| !NEGATED.is_match(&c[..m.start()])))
+            });
+            if said {
+                return t;
+            }
+        }
+        Touch::Note
     }
 
     /// Activities recognised as done in one clause (negations skipped).
@@ -719,22 +712,6 @@ impl<'k> Parser<'k> {
     }
 }
 
-fn man_signals(norm: &str) -> Vec<(ManField, ManValue)> {
-    let mut out: Vec<(ManField, ManValue)> = Vec::new();
-    for (field, value, p) in MAN_SIGNALS.iter() {
-        if out.iter().any(|(f, _)| f == field) {
-            continue;
-        }
-        let hit = p
-            .find_iter(norm)
-            .any(|m| *value == ManValue::No || !NEGATED.is_match(&norm[..m.start()]));
-        if hit {
-            out.push((*field, *value));
-        }
-    }
-    out
-}
-
 fn mode_cue(norm: &str) -> Option<SalesMode> {
     MODE_CUES
         .iter()
@@ -743,11 +720,37 @@ fn mode_cue(norm: &str) -> Option<SalesMode> {
 }
 
 /// Contacts in a message, with roles mentioned next to them.
-fn contacts(raw: &str, norm: &str) -> Vec<Contact> {
+fn contacts(raw: &str, norm: &str, our_side: &[String]) -> Vec<Contact> {
     let mut out: Vec<Contact> = Vec::new();
+    let mut ours: Vec<String> = Vec::new();
     for m in CONTACT.find_iter(norm) {
         let name = m.as_str().to_string();
-        if out.iter().any(|c| c.name == name) {
+        if out.iter().any(|c| c.name == name) || ours.contains(&name) {
+            continue;
+        }
+        // One of ours: right after 售前/顾问…, or on a line about our side
+        // ("我方：我、经理老郑").
+        let line_start = norm[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        let line_head = norm[line_start..m.start()].trim_start_matches([' ', '-', '•', '*']);
+        let near: String = norm[..m.start()]
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let is_ours = our_side.iter().any(|w| {
+            near.ends_with(w.as_str())
+                || near.ends_with(&format!("{w}的"))
+                || (line_head.starts_with(w.as_str())
+                    && matches!(
+                        w.as_str(),
+                        "我方" | "我们" | "我司" | "本方" | "our side" | "us"
+                    ))
+        });
+        if is_ours {
+            ours.push(name);
             continue;
         }
         let before: String = norm[..m.start()]
@@ -1029,9 +1032,6 @@ mod tests {
         ] {
             assert_ne!(p.as_str(), "[^\\s\\S]");
         }
-        for (_, _, p) in MAN_SIGNALS.iter() {
-            assert_ne!(p.as_str(), "[^\\s\\S]");
-        }
     }
 
     #[test]
@@ -1110,6 +1110,7 @@ mod tests {
         let c = contacts(
             "见了小王总和财务总监林总",
             &crate::text::normalize("见了小王总和财务总监林总"),
+            &[],
         );
         let names: Vec<_> = c.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, vec!["小王总", "林总"]);

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Local};
 
 use super::model::{
     ActivityState, Contact, Deal, Man, ManFact, ManField, ManValue, ModeChoice, ObjectionHeard,
-    SalesMode,
+    SalesMode, Touch,
 };
 use crate::knowledge::{Action, Knowledge};
 
@@ -220,8 +220,23 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
     }
 
     let visits = k.visits_of(mode.id());
-    let n = deal.visits.len();
-    if visits.is_empty() || n == 0 {
+    // The program moves on with meetings in person, or with the key
+    // activities they were for, whichever is further: a call is no visit.
+    let in_person = deal.visits.iter().filter(|v| v.touch.in_person()).count();
+    let by_activity = visits
+        .iter()
+        .rposition(|(_, pv)| pv.activities.iter().any(|a| done(&a.0)))
+        .map_or(0, |i| i + 1);
+    let n = in_person.max(by_activity);
+    // A call, a letter or a payment after the last visit says nothing
+    // about that visit: no "after the visit" list for it.
+    let last_in_person = deal.visits.iter().max_by_key(|v| v.seq).is_some_and(|v| {
+        !matches!(
+            v.touch,
+            Touch::Call | Touch::Message | Touch::Payment | Touch::Lost
+        )
+    });
+    if visits.is_empty() || deal.visits.is_empty() {
         // No program (战略模式): the current step's remaining activities.
         if mode == SalesMode::Strategic {
             p.next.push("战略模式的拜访程序手册中省略了（见 gap.strategic_visits）；按当前核心步骤的关键活动推进：".into());
@@ -239,15 +254,7 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
         return p;
     }
 
-    let idx = n.min(visits.len()) - 1;
-    let (ve, v) = visits[idx];
-    if n <= visits.len() {
-        p.done_visit = Some(format!("{}（{}）", ve.title_zh, v.code));
-        for a in &v.after {
-            p.next.push(action_line(a));
-        }
-    }
-    if let Some((ne, nv)) = visits.get(n) {
+    let next_line = |(ne, nv): (&crate::knowledge::Entry, &crate::knowledge::Visit)| {
         let mut line = format!("{}（{}）：{}", ne.title_zh, nv.code, nv.goals.join(""));
         if let (Some(window), Some(first)) = (program_window(mode), deal.visits.first()) {
             let by = (first.at + window).date_naive();
@@ -264,7 +271,24 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
             let before: Vec<String> = nv.before.iter().map(action_line).collect();
             line.push_str(&format!("；拜访前：{}", before.join("、")));
         }
-        p.next.push(line);
+        line
+    };
+    if n == 0 {
+        // Calls and letters only so far: the first visit is next.
+        p.next.push(next_line(visits[0]));
+        push_man_line(&mut p, deal);
+        return p;
+    }
+    let idx = n.min(visits.len()) - 1;
+    let (ve, v) = visits[idx];
+    if n <= visits.len() && last_in_person {
+        p.done_visit = Some(format!("{}（{}）", ve.title_zh, v.code));
+        for a in &v.after {
+            p.next.push(action_line(a));
+        }
+    }
+    if let Some(&next) = visits.get(n) {
+        p.next.push(next_line(next));
     } else if n >= visits.len() {
         // Program complete: whatever key activity is still open.
         for (_, s) in k.steps() {
@@ -289,6 +313,19 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
             }
         }
     }
+    // Only what is due by now: activities of core steps up to the deal's
+    // current one (no "collect the first payment" before the signing).
+    let steps = k.steps();
+    let current = steps
+        .iter()
+        .position(|(e, _)| deal.step.as_deref() == Some(e.id.0.as_str()))
+        .unwrap_or(0);
+    missing.retain(|id| {
+        steps
+            .iter()
+            .position(|(_, s)| s.activities.iter().any(|a| a.0 == *id))
+            .is_none_or(|i| i <= current)
+    });
     for id in &missing {
         let criterion = k
             .activities()
@@ -308,17 +345,22 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
             v.acceptance.join("")
         ));
     }
+    push_man_line(&mut p, deal);
+    p
+}
+
+/// "MAN 还不清楚：…" when a dimension is still unknown.
+fn push_man_line(p: &mut Program, deal: &Deal) {
     let unknown: Vec<&str> = ManField::ALL
         .iter()
         .filter(|f| deal.man.get(**f).value == ManValue::Unknown)
         .map(|f| f.zh())
         .collect();
-    if !unknown.is_empty() && n >= 1 {
+    if !unknown.is_empty() && !deal.visits.is_empty() {
         p.next.push(format!(
             "MAN 还不清楚：{}（用 /man {} money=yes authority=no 记下）",
             unknown.join("、"),
             deal.customer.name
         ));
     }
-    p
 }

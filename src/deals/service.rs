@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Local};
 
 use super::model::{
-    Customer, Deal, ManField, ManSetting, ManValue, ModeChoice, Outcome, SalesMode, Visit,
+    Customer, Deal, ManField, ManSetting, ManValue, ModeChoice, Outcome, SalesMode, Touch, Visit,
 };
 use super::parse::{parse_command, Command, Parsed, Parser};
 use super::program::{program, recompute, suggest_mode};
@@ -488,6 +488,11 @@ impl DealService {
                 n.visit = Some(seq);
                 n
             }),
+            // `/visit` says it was a visit unless the note says otherwise.
+            touch: match facts.touch {
+                Touch::Note if explicit => Touch::Visit,
+                t => t,
+            },
         };
         let template = match &existing {
             Some(d) => {
@@ -609,14 +614,34 @@ impl DealService {
     }
 
     fn render_visit(&self, before: Option<&Deal>, deal: &Deal, visit: &Visit, lang: Lang) -> Reply {
-        let n = deal.visits.len();
-        let mut r = Reply::new(
-            "visit_logged",
-            Some(lang.pick(
-                format!("已记录拜访：{}（第 {n} 次拜访）", deal.customer.name),
-                format!("Visit logged: {} (visit {n})", deal.customer.name),
-            )),
-        );
+        // Visits count meetings in person; a call or a letter is recorded
+        // as what it was.
+        let n = deal.visits.iter().filter(|v| v.touch.in_person()).count();
+        let title = if visit.touch.in_person() {
+            lang.pick(
+                format!(
+                    "已记录{}：{}（第 {n} 次见面）",
+                    visit.touch.zh(),
+                    deal.customer.name
+                ),
+                format!(
+                    "Logged ({}): {} (meeting {n})",
+                    visit.touch.en(),
+                    deal.customer.name
+                ),
+            )
+        } else if visit.touch == Touch::Note {
+            lang.pick(
+                format!("已记录：{}", deal.customer.name),
+                format!("Logged: {}", deal.customer.name),
+            )
+        } else {
+            lang.pick(
+                format!("已记录{}：{}", visit.touch.zh(), deal.customer.name),
+                format!("Logged ({}): {}", visit.touch.en(), deal.customer.name),
+            )
+        };
+        let mut r = Reply::new("visit_logged", Some(title));
         let mut lines = Vec::new();
         let customer_note = match before {
             None => lang.pick("新商机", "new deal"),

@@ -37,6 +37,7 @@ pub(crate) struct RawSet {
     pub utterances: Vec<(usize, RawUtterance)>,
     pub name_words: Vec<(usize, RawNameWords)>,
     pub message_cues: Vec<(usize, RawMessageCue)>,
+    pub touchpoints: Vec<(usize, RawTouchpoint)>,
     pub problems: Vec<Problem>,
 }
 
@@ -89,6 +90,7 @@ const TABLES: &[&str] = &[
     "utterance",
     "name_words",
     "message_cue",
+    "touchpoint",
 ];
 
 /// Read every `*.toml` file of a directory, sorted by name.
@@ -241,6 +243,7 @@ fn parse_file(set: &mut RawSet, file_no: usize) {
             "utterance" => push!(utterances),
             "name_words" => push!(name_words),
             "message_cue" => push!(message_cues),
+            "touchpoint" => push!(touchpoints),
             _ => {}
         }
     }

@@ -535,6 +535,9 @@ pub struct NameWords {
     pub industry: Vec<String>,
     /// Words that make a text a role, amount, date or sentence, not a name.
     pub not_a_name: Vec<String>,
+    /// Words before a person that make them one of ours, not the
+    /// customer's (售前李工, 顾问小周, 我方：…).
+    pub our_side: Vec<String>,
     /// (Chinese industry word, English word for it): 钢铁 → steel, so that
     /// "Guangzhou Steel" is 广州钢铁集团 and "Haicheng Logistics" is not
     /// 海诚集团.
@@ -555,6 +558,9 @@ pub struct MessageCues {
     pub report: Vec<regex::Regex>,
     /// Words that point at a customer without naming it (这个客户, 他们).
     pub refers: Vec<regex::Regex>,
+    /// Words about customers, deals, visits or follow-ups: a question
+    /// about the rep's pipeline has one.
+    pub about_deals: Vec<regex::Regex>,
 }
 
 impl NameWords {
@@ -620,6 +626,8 @@ pub struct Knowledge {
     pub name_words: NameWords,
     /// How messages are meant.
     pub message_cues: MessageCues,
+    /// (touchpoint kind name, its patterns), in file order.
+    pub touchpoints: Vec<(String, Vec<regex::Regex>)>,
 }
 
 impl Knowledge {

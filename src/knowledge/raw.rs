@@ -31,6 +31,7 @@
 //! | `[[example]]`    | labelled messages: how reps ask for an entry (or `none`) | `examples.toml` |
 //! | `[[name_words]]` | words that end a company name, or show a text is not one | `names.toml` |
 //! | `[[message_cue]]` | words that make a message a question, a request or a report | `cues.toml` |
+//! | `[[touchpoint]]` | words that say what kind of contact a log records (call, letter, demo …) | `cues.toml` |
 //! | `[[utterance]]`  | labelled messages: what kind of message a rep typed (a log, a deal question …) | `utterances.toml` |
 
 use serde::Deserialize;
@@ -453,8 +454,20 @@ pub struct RawNameWords {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMessageCue {
-    /// `question`, `reported`, `request`, `report` or `refers`.
+    /// `question`, `reported`, `request`, `report`, `refers` or
+    /// `about_deals`.
     pub cue: S<String>,
     /// Regular expressions over the normalized message.
+    pub patterns: Vec<S<String>>,
+}
+
+/// Patterns that say what kind of contact a log records.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTouchpoint {
+    /// `visit`, `call`, `message`, `demo`, `survey`, `signing`, `payment`
+    /// or `lost`.
+    pub kind: S<String>,
+    /// Regular expressions over one normalized clause of the log.
     pub patterns: Vec<S<String>>,
 }

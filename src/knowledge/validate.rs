@@ -827,12 +827,13 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             "legal" => &mut name_words.legal,
             "industry" => &mut name_words.industry,
             "not_a_name" => &mut name_words.not_a_name,
+            "our_side" => &mut name_words.our_side,
             other => {
                 cx.report(
                     *f,
                     w.kind.span().start,
                     format!(
-                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, translation"
+                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, our_side, translation"
                     ),
                 );
                 continue;
@@ -871,18 +872,43 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             "request" => &mut message_cues.request,
             "report" => &mut message_cues.report,
             "refers" => &mut message_cues.refers,
+            "about_deals" => &mut message_cues.about_deals,
             other => {
                 cx.report(
                     *f,
                     c.cue.span().start,
                     format!(
-                        "`cue` is `{other}`; cues are question, reported, request, report, refers"
+                        "`cue` is `{other}`; cues are question, reported, request, report, refers, about_deals"
                     ),
                 );
                 continue;
             }
         };
         list.extend(patterns);
+    }
+
+    const TOUCHPOINTS: [&str; 8] = [
+        "visit", "call", "message", "demo", "survey", "signing", "payment", "lost",
+    ];
+    let mut touchpoints: Vec<(String, Vec<Regex>)> = Vec::new();
+    for (f, t) in &set.touchpoints {
+        let kind = t.kind.get_ref().as_str();
+        if !TOUCHPOINTS.contains(&kind) {
+            let hint = closest(kind, TOUCHPOINTS.iter().copied())
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            cx.report(
+                *f,
+                t.kind.span().start,
+                format!(
+                    "`kind` is `{kind}`; {hint}kinds are {}",
+                    TOUCHPOINTS.join(", ")
+                ),
+            );
+            continue;
+        }
+        let patterns = cx.patterns(*f, &t.patterns, "patterns");
+        touchpoints.push((kind.to_string(), patterns));
     }
 
     let mut problems = cx.problems;
@@ -903,6 +929,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             utterances,
             name_words,
             message_cues,
+            touchpoints,
             ..Knowledge::default()
         },
     ))

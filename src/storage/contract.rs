@@ -61,6 +61,7 @@ pub fn sample_visit(seq: u64, customer: &str) -> Visit {
         man: Vec::new(),
         mode_cue: None,
         next: None,
+        touch: crate::deals::model::Touch::Visit,
     }
 }
 

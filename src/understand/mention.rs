@@ -267,10 +267,12 @@ fn other_company(text: &str, end: usize, rest: &str, words: &NameWords) -> Optio
             })
             .map(|w| end + skip + w.len());
     }
-    // Up to three more Chinese characters, then an industry word.
+    // Up to two more Chinese characters that are no person, pronoun or
+    // verb, then an industry word (东方红物流).
+    const NOT_IN_A_NAME: &str = "总经理主任董说的那这了在和跟给去到见";
     let mut offsets = vec![0];
-    for (i, c) in after.char_indices().take(3) {
-        if !is_han(c) {
+    for (i, c) in after.char_indices().take(2) {
+        if !is_han(c) || NOT_IN_A_NAME.contains(c) {
             break;
         }
         offsets.push(i + c.len_utf8());

@@ -16,13 +16,17 @@ use std::ops::Range;
 pub use mention::{Found, Mention};
 
 use crate::deals::model::Deal;
-use crate::deals::parse::people;
+use crate::deals::parse::{people, Parser};
 use crate::engine::{Engine, CUSTOMER_MARK, PERSON_MARK};
 use crate::knowledge::{Knowledge, MessageKind};
 
 /// A message this near an example of a request the bot cannot do is one,
 /// even when not worded as a request.
 const UNSUPPORTED_NEAR: f32 = 0.6;
+
+/// How far a question about the rep's deals that names none must score
+/// above a handbook question to be taken as one without asking.
+const DEALS_OVER_HANDBOOK: f32 = 0.08;
 
 /// Weight of a kind's centroid beside its nearest example.
 const CENTROID_SHARE: f32 = 0.5;
@@ -42,6 +46,9 @@ pub struct Understanding {
     pub cues: Cues,
     /// Every kind's score, best first.
     pub scores: Vec<(MessageKind, f32)>,
+    /// A question about the rep's deals that is about as near a handbook
+    /// question: ask which is meant.
+    pub or_handbook: bool,
 }
 
 impl Understanding {
@@ -77,6 +84,10 @@ pub struct Cues {
     pub reports: bool,
     /// The message points at a customer without naming it (这个客户, 他们).
     pub refers: bool,
+    /// The message speaks of customers, deals, visits or follow-ups.
+    pub about_deals: bool,
+    /// A company name is written out (蓝天科技, 星河地产): maybe a new customer.
+    pub company: bool,
 }
 
 impl Cues {
@@ -101,6 +112,10 @@ impl Cues {
             asks,
             requests: any(&cues.request, normalized),
             refers: any(&cues.refers, normalized),
+            about_deals: any(&cues.about_deals, normalized),
+            company: Parser::new(knowledge, None)
+                .company_in(normalized)
+                .is_some(),
             reports: any(&cues.report, normalized)
                 || knowledge
                     .man_cues
@@ -143,18 +158,22 @@ fn clauses(text: &str) -> Vec<&str> {
 /// Whether the cues allow a kind: a handbook question that names one of
 /// the rep's customers needs a question in it; a deal question needs a
 /// question or at least no report of what happened; a question about one deal needs a customer named or pointed
-/// at; a request needs the words of one; "both" needs a question.
+/// at; a log that names no customer of the rep's must read as a report or
+/// name a company, and not ask; a request needs the words of one; "both"
+/// needs a question and a report or customer.
 fn allowed(kind: MessageKind, score: f32, cues: Cues, named: bool) -> bool {
     use MessageKind::*;
     match kind {
         Handbook => cues.asks || !named,
         Deal => (named || cues.refers) && (cues.asks || !cues.reports),
-        Pipeline | Stale | Plans => cues.asks || !cues.reports,
-        Both => cues.asks,
+        Pipeline | Stale | Plans => cues.about_deals && (cues.asks || !cues.reports),
+        Both => cues.asks && (named || cues.reports || cues.company),
         // Near one of the examples ("天气怎么样"), or worded as a request.
         Unsupported => cues.requests || score >= UNSUPPORTED_NEAR,
         Unclear => !cues.reports,
-        Log => true,
+        // A log that names none of the rep's customers must read as a
+        // report, and not as a question.
+        Log => named || (!cues.asks && (cues.reports || cues.company)),
     }
 }
 
@@ -181,7 +200,25 @@ pub fn understand(engine: &Engine, normalized: &str, deals: &[Deal]) -> Understa
         .iter()
         .filter(|(k, score)| allowed(*k, *score, cues, named));
     let (kind, best) = fitting.next().copied().unwrap_or((MessageKind::Log, 0.0));
-    let second = fitting.next().map_or(0.0, |s| s.1);
+    let mut second = fitting.next().map_or(0.0, |s| s.1);
+    // A question about the rep's deals that names none must be clearly
+    // one: near a handbook question, the handbook answers.
+    let handbook = scores
+        .iter()
+        .find(|(k, _)| *k == MessageKind::Handbook)
+        .map_or(0.0, |s| s.1);
+    let about_deals = matches!(
+        kind,
+        MessageKind::Pipeline | MessageKind::Stale | MessageKind::Plans
+    ) || (kind == MessageKind::Deal && !named);
+    let mut or_handbook = false;
+    if about_deals
+        && best - handbook < DEALS_OVER_HANDBOOK
+        && allowed(MessageKind::Handbook, handbook, cues, named)
+    {
+        or_handbook = true;
+        second = second.max(handbook);
+    }
     Understanding {
         kind,
         margin: best - second,
@@ -189,6 +226,7 @@ pub fn understand(engine: &Engine, normalized: &str, deals: &[Deal]) -> Understa
         by_contact: through_contact,
         cues,
         scores,
+        or_handbook,
     }
 }
 

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ussbot::deals::model::Deal;
+use ussbot::deals::model::{Deal, ManField, ManValue, Touch, Visit};
 use ussbot::reply::Reply;
 use ussbot::user::UserKey;
 
@@ -48,6 +48,15 @@ struct Message {
     touch: Option<String>,
     #[serde(default)]
     voice: String,
+    /// Money, authority, need as said: `y`, `n` or `?` each.
+    #[serde(default)]
+    man: Option<String>,
+    /// The customer's people named.
+    #[serde(default)]
+    contacts: Vec<String>,
+    /// Our own people named (never the customer's contacts).
+    #[serde(default)]
+    ours: Vec<String>,
 }
 
 impl Message {
@@ -73,6 +82,8 @@ struct Outcome {
     reply: Reply,
     /// The deal a visit was added to, and whether the message created it.
     saved: Option<(String, bool)>,
+    /// The visit saved.
+    visit: Option<Visit>,
 }
 
 impl Outcome {
@@ -131,7 +142,18 @@ struct Counts {
     /// Requests the bot cannot do: total, said so.
     unsupported: (usize, usize),
     by_voice: BTreeMap<String, (usize, usize)>,
+    /// Saved logs with a labelled touchpoint: total, recorded as that kind.
+    touch: (usize, usize),
+    /// MAN dimensions stated in saved logs: total, read right.
+    man: (usize, usize),
+    /// The customer's people named in saved logs: total, recorded.
+    contacts: (usize, usize),
+    /// Our own people named in saved logs: total, wrongly recorded as the
+    /// customer's contacts.
+    ours: (usize, usize),
     misses: Vec<String>,
+    /// Every message with the reply kind and the visit it saved.
+    seen: Vec<(String, String, Option<Visit>)>,
 }
 
 fn pct(a: usize, n: usize) -> f64 {
@@ -194,6 +216,20 @@ impl Counts {
             self.unsupported.1,
             self.unsupported.0
         );
+        println!(
+            "  facts of saved logs: touchpoint {:.1} % ({}/{}), MAN {:.1} % ({}/{}), contacts {:.1} % ({}/{}), our people taken for contacts {}/{}",
+            pct(self.touch.1, self.touch.0),
+            self.touch.1,
+            self.touch.0,
+            pct(self.man.1, self.man.0),
+            self.man.1,
+            self.man.0,
+            pct(self.contacts.1, self.contacts.0),
+            self.contacts.1,
+            self.contacts.0,
+            self.ours.1,
+            self.ours.0
+        );
         let voices: Vec<String> = self
             .by_voice
             .iter()
@@ -228,8 +264,7 @@ async fn run_set(path: &str, knowledge: Arc<Knowledge>) -> Counts {
     }
     let seed = store.deals(&seeder).await.expect("seed deals");
     assert_eq!(seed.len(), PIPELINE.len());
-    let engine = Arc::new(ussbot::engine::Engine::new(knowledge).expect("engine"));
-    let bot = ussbot::conversation::Bot::new(engine, t.svc);
+    let bot = &t.chat;
     let mut c = Counts::default();
     for (i, m) in set.message.iter_mut().enumerate() {
         if m.customer.as_deref() == Some("") {
@@ -240,7 +275,14 @@ async fn run_set(path: &str, knowledge: Arc<Knowledge>) -> Counts {
         store.put_deals(&user, &seed).await.expect("seed");
         let before = visits(&seed);
         let reply = bot.handle(&user, &m.text).await;
-        let after = visits(&store.deals(&user).await.expect("deals"));
+        let deals_after = store.deals(&user).await.expect("deals");
+        let after = visits(&deals_after);
+        let visit = deals_after
+            .iter()
+            .flat_map(|d| d.visits.iter())
+            .filter(|v| !seed.iter().any(|s| s.visits.iter().any(|x| x.seq == v.seq)))
+            .max_by_key(|v| v.seq)
+            .cloned();
         let saved = after
             .iter()
             .find_map(|(id, (name, n))| match before.get(id) {
@@ -248,8 +290,14 @@ async fn run_set(path: &str, knowledge: Arc<Knowledge>) -> Counts {
                 Some((_, was)) if n > was => Some((name.clone(), false)),
                 _ => None,
             });
-        let o = Outcome { reply, saved };
+        let o = Outcome {
+            reply,
+            saved,
+            visit,
+        };
         let right = score(m, &o, &mut c);
+        c.seen
+            .push((m.text.clone(), o.reply.kind.clone(), o.visit.clone()));
         let v = c.by_voice.entry(m.voice.clone()).or_default();
         v.0 += 1;
         if right {
@@ -333,6 +381,9 @@ fn score(m: &Message, o: &Outcome, c: &mut Counts) -> bool {
             }
         }
     }
+    if let Some(v) = &o.visit {
+        facts(m, v, c);
+    }
     match m.kind.as_str() {
         "deal_question" => {
             c.deal_questions.0 += 1;
@@ -365,6 +416,83 @@ fn score(m: &Message, o: &Outcome, c: &mut Counts) -> bool {
         _ => {}
     }
     right
+}
+
+/// Count the facts a saved log recorded against the labels.
+fn facts(m: &Message, v: &Visit, c: &mut Counts) {
+    let expected = match m.touch.as_deref() {
+        Some("letter") => Some(Touch::Message),
+        Some("negotiation") => Some(Touch::Visit),
+        Some(t) => Touch::ORDER.into_iter().find(|x| x.name() == t),
+        None => None,
+    };
+    let mut wrong = Vec::new();
+    if let Some(t) = expected {
+        c.touch.0 += 1;
+        if v.touch == t {
+            c.touch.1 += 1;
+        } else {
+            wrong.push(format!("touch {:?} for {:?}", v.touch, t));
+        }
+    }
+    if let Some(man) = &m.man {
+        for (field, said) in ManField::ALL.iter().zip(man.chars()) {
+            let want = match said {
+                'y' => ManValue::Yes,
+                'n' => ManValue::No,
+                _ => continue,
+            };
+            c.man.0 += 1;
+            if v.man.iter().any(|(f, x)| f == field && *x == want) {
+                c.man.1 += 1;
+            } else {
+                wrong.push(format!("MAN {field:?} not {want:?}"));
+            }
+        }
+    }
+    // Names are kept normalized (simplified, lower case).
+    let norm = |s: &str| super::normalizer().normalize(s);
+    let recorded = |name: &str| {
+        let n = norm(name);
+        v.contacts.iter().any(|x| {
+            let x = norm(&x.name);
+            x.contains(&n) || n.contains(&x)
+        })
+    };
+    for name in &m.contacts {
+        c.contacts.0 += 1;
+        if recorded(name) {
+            c.contacts.1 += 1;
+        } else {
+            wrong.push(format!("contact {name} missing"));
+        }
+    }
+    for name in &m.ours {
+        c.ours.0 += 1;
+        // "售前李工" is ours: 李工 must not be a contact.
+        let person: String = name
+            .chars()
+            .rev()
+            .take(2)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if v.contacts
+            .iter()
+            .any(|x| x.name == person || x.name == *name)
+        {
+            c.ours.1 += 1;
+            wrong.push(format!("our {name} taken for a contact"));
+        }
+    }
+    if !wrong.is_empty() {
+        c.misses.push(format!(
+            "facts of {}: {}",
+            m.text.replace('\n', " / "),
+            wrong.join("; ")
+        ));
+    }
 }
 
 /// The tuning half, against the knowledge without the file made from it:
@@ -412,6 +540,21 @@ async fn held_out_messages_are_understood() {
     assert!(c.merges <= 1, "{} silent merges", c.merges);
     assert!(c.junk <= 3, "{} junk deals", c.junk);
     assert!(c.dropped <= 1, "{} logs silently dropped", c.dropped);
+    assert!(
+        pct(c.touch.1, c.touch.0) >= 80.0,
+        "touchpoints {:?}",
+        c.touch
+    );
+    assert!(pct(c.man.1, c.man.0) >= 40.0, "MAN {:?}", c.man);
+    assert!(
+        pct(c.contacts.1, c.contacts.0) >= 85.0,
+        "contacts {:?}",
+        c.contacts
+    );
+    assert_eq!(
+        c.ours.1, 0,
+        "our own people saved as the customer's contacts"
+    );
 }
 
 /// Messages from `USSBOT_PROBE` (one per line), each against the seven
@@ -441,5 +584,16 @@ async fn probe() {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let u = ussbot::understand::understand(&engine, &engine.normalizer().normalize(line), &[]);
         println!("{line}: {:?} {:?} {:?}", u.kind, u.cues, &u.scores[..4]);
+    }
+    for (text, kind, visit) in &c.seen {
+        match visit {
+            Some(v) => println!(
+                "{text}: {kind} {:?} MAN {:?} contacts {:?}",
+                v.touch,
+                v.man,
+                v.contacts.iter().map(|c| &c.name).collect::<Vec<_>>()
+            ),
+            None => println!("{text}: {kind}"),
+        }
     }
 }
