@@ -15,7 +15,6 @@ use ussbot::deals::program::recompute;
 use ussbot::deals::{DealService, DealSettings};
 use ussbot::knowledge::Knowledge;
 use ussbot::storage::{open_sled, DealStore};
-use ussbot::text::Normalizer;
 use ussbot::user::UserKey;
 
 fn knowledge() -> Arc<Knowledge> {
@@ -69,7 +68,7 @@ fn synthetic_deal(svc_k: &Knowledge, template: &Deal, name: &str, visits: usize)
     d
 }
 
-async fn round_trip(k: Arc<Knowledge>, n: &Normalizer) {
+async fn round_trip(k: Arc<Knowledge>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn DealStore> = Arc::new(open_sled(&dir.path().join("data")).expect("open"));
     let svc = DealService::new(store, k, DealSettings { stale_days: 14 });
@@ -80,9 +79,8 @@ async fn round_trip(k: Arc<Knowledge>, n: &Normalizer) {
             "/visit 客户{} 见了王总，确认了需求范围，下周三做方案呈现",
             i % 50
         );
-        let norm = n.normalize(&msg);
         let t = Instant::now();
-        let r = svc.try_handle(&user, &msg, &norm).await.expect("handled");
+        let r = svc.command(&user, &msg).await.expect("handled");
         times.push(t.elapsed());
         assert_eq!(r.kind, "visit_logged");
     }
@@ -93,7 +91,7 @@ async fn round_trip(k: Arc<Knowledge>, n: &Normalizer) {
 }
 
 /// A template deal with 20 visits made by logging them for real.
-async fn template(k: Arc<Knowledge>, n: &Normalizer) -> Deal {
+async fn template(k: Arc<Knowledge>) -> Deal {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn DealStore> = Arc::new(open_sled(&dir.path().join("data")).expect("open"));
     let svc = DealService::new(store.clone(), k, DealSettings { stale_days: 14 });
@@ -107,15 +105,13 @@ async fn template(k: Arc<Knowledge>, n: &Normalizer) -> Deal {
     ];
     for i in 0..20 {
         let msg = format!("/visit 金鹰国际 {}", script[i % script.len()]);
-        svc.try_handle(&user, &msg, &n.normalize(&msg))
-            .await
-            .expect("handled");
+        svc.command(&user, &msg).await.expect("handled");
     }
     let deals = store.deals(&user).await.expect("deals");
     deals.into_iter().next().expect("template deal")
 }
 
-async fn deals_listing(k: Arc<Knowledge>, n: &Normalizer, t: &Deal) {
+async fn deals_listing(k: Arc<Knowledge>, t: &Deal) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store: Arc<dyn DealStore> = Arc::new(open_sled(&dir.path().join("data")).expect("open"));
     let user = UserKey::new("bench", "rep");
@@ -125,13 +121,9 @@ async fn deals_listing(k: Arc<Knowledge>, n: &Normalizer, t: &Deal) {
     store.put_deals(&user, &deals).await.expect("put");
     let svc = DealService::new(store, k, DealSettings { stale_days: 14 });
     let mut times = Vec::new();
-    let norm = n.normalize("/deals");
     for _ in 0..30 {
         let t0 = Instant::now();
-        let r = svc
-            .try_handle(&user, "/deals", &norm)
-            .await
-            .expect("handled");
+        let r = svc.command(&user, "/deals").await.expect("handled");
         times.push(t0.elapsed());
         assert_eq!(r.items.len(), 1000);
     }
@@ -213,13 +205,12 @@ fn main() {
         return;
     }
     let k = knowledge();
-    let n = Normalizer::new().expect("normalizer");
     rt.block_on(async {
-        round_trip(k.clone(), &n).await;
-        let t = template(k.clone(), &n).await;
+        round_trip(k.clone()).await;
+        let t = template(k.clone()).await;
         let bytes = serde_json::to_vec(&t).map(|b| b.len()).unwrap_or(0);
         println!("one deal with 20 visits: {bytes} bytes as JSON");
-        deals_listing(k.clone(), &n, &t).await;
+        deals_listing(k.clone(), &t).await;
         big_store(k, &t).await;
     });
 }

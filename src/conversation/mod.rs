@@ -78,13 +78,13 @@ impl Bot {
                 return self.run_choice(user, choice.clone(), o.lang).await;
             }
         }
-        let normalized = self.engine.normalizer().normalize(text);
         if text.trim_start().starts_with(['/', '／']) {
-            if let Some(reply) = self.deals.try_handle(user, text, &normalized).await {
+            if let Some(reply) = self.deals.command(user, text).await {
                 return reply;
             }
             return self.answer(user, text);
         }
+        let normalized = self.engine.normalizer().normalize(text);
         self.free_text(user, text, &normalized, focus).await
     }
 

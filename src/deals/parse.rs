@@ -250,22 +250,6 @@ fn re(s: &str) -> Regex {
 static VISIT_CUE_ZH: LazyLock<Regex> = LazyLock::new(|| {
     re("(拜访了|拜访完|拜访过|去拜访|走访了|见了|见过|见到了|约见了|去了|跑了一趟|上门|登门|面谈了|碰了个面|开了个会|(今天|昨天|前天|上午|下午|早上|刚才|刚刚|刚)(又)?(去|到))")
 });
-/// English visit cues (normalized, lower-case).
-static VISIT_CUE_EN: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(visited|met with|met|called on|had (a|our) (meeting|call) with|went to|dropped by|stopped by)\b",
-    )
-});
-/// A rep asking something rather than telling.
-static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(怎么|怎样|如何|咋|为啥|为什么|什么|啥|哪|吗\s*$|呢\s*$|么\s*$|是否|该不该|要不要|能不能|可不可以|有没有|几件|多少|多久|^(how|what|which|why|when|where|should|can|could|do|does|is|are|would)\b)",
-    )
-});
-/// Reported speech: the customer asked, not the rep.
-static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(问|说|提到|提出|表示|觉得|嫌|认为|担心|asked|said|told|wondered|worried)")
-});
 /// A clause about the future: a plan, not a done activity.
 static PLAN: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -433,45 +417,6 @@ impl<'k> Parser<'k> {
             .collect()
     }
 
-    /// Whether a free-text message reads as a visit log, and the customer
-    /// candidate it names (before matching against the rep's deals).
-    /// `known` are the rep's customer keys and aliases (normalized).
-    pub fn free_text_visit(&self, raw: &str, normalized: &str, known: &[String]) -> Option<String> {
-        let cue_zh = VISIT_CUE_ZH.find(normalized);
-        let cue_en = VISIT_CUE_EN.find(normalized);
-        if cue_zh.is_none() && cue_en.is_none() {
-            return None;
-        }
-        if self.is_question(raw) {
-            return None;
-        }
-        // A customer the rep already has, named anywhere in the message.
-        let mut best: Option<&String> = None;
-        for k in known {
-            if k.chars().count() >= 2
-                && normalized.contains(k.as_str())
-                && best.is_none_or(|b| k.len() > b.len())
-            {
-                best = Some(k);
-            }
-        }
-        if let Some(k) = best {
-            return Some(k.clone());
-        }
-        if let Some(m) = cue_zh {
-            if let Some(name) = zh_customer_after(&normalized[m.end()..]) {
-                return Some(name);
-            }
-            if let Some(name) = zh_customer_at(normalized) {
-                return Some(name);
-            }
-        }
-        if cue_en.is_some() {
-            return en_customer(raw);
-        }
-        None
-    }
-
     /// The customer a log names, read from how it is written (after a visit
     /// cue, "在X见了", "新客户X", a leading company name ending in an
     /// industry word), for a log that names none of the rep's deals.
@@ -575,25 +520,6 @@ impl<'k> Parser<'k> {
             }
         }
         best.map(|(_, n)| n)
-    }
-
-    /// A rep's question rather than a report.
-    pub fn is_question(&self, raw: &str) -> bool {
-        for c in split_clauses(raw) {
-            let norm = self.normalize(c);
-            let asks = c.contains('?') || c.contains('？') || QUESTION.is_match(&norm);
-            if !asks {
-                continue;
-            }
-            let reported = match QUESTION.find(&norm) {
-                Some(q) => REPORTED.is_match(&norm[..q.start()]),
-                None => REPORTED.is_match(&norm),
-            };
-            if !reported {
-                return true;
-            }
-        }
-        false
     }
 
     /// Read a visit log's body.
@@ -1021,9 +947,6 @@ mod tests {
     fn patterns_compile() {
         for p in [
             &*VISIT_CUE_ZH,
-            &*VISIT_CUE_EN,
-            &*QUESTION,
-            &*REPORTED,
             &*PLAN,
             &*NEGATED,
             &*CONTACT,

@@ -224,39 +224,18 @@ impl DealService {
         private(result.unwrap_or_else(|e| self.failed(user, lang, &e)))
     }
 
-    /// Handle the message if it is a deal matter: a deal command or a
-    /// free-text visit log. `None` otherwise (the answer engine handles it).
-    pub async fn try_handle(&self, user: &UserKey, raw: &str, normalized: &str) -> Option<Reply> {
+    /// Handle a deal command (`/visit`, `/deal`, `/deals`, `/undo`, `/man`,
+    /// `/mode`, `/won`, `/lost`). `None` when the message is none (the
+    /// conversation routes it elsewhere).
+    pub async fn command(&self, user: &UserKey, raw: &str) -> Option<Reply> {
         let lang = Lang::of(raw);
         let cmd = match parse_command(raw) {
             Parsed::Command(c) => c,
             Parsed::Usage(zh, en) => return Some(private(Reply::error(lang.pick(zh, en)))),
-            Parsed::NotDeal if raw.trim_start().starts_with(['/', '／']) => return None,
-            Parsed::NotDeal => self.free_text(user, raw, normalized).await?,
+            Parsed::NotDeal => return None,
         };
         let explicit = raw.trim_start().starts_with(['/', '／']);
         Some(self.run_private(user, raw, lang, cmd, explicit).await)
-    }
-
-    /// A free-text message that reads as a visit log, as a `/visit` command.
-    async fn free_text(&self, user: &UserKey, raw: &str, normalized: &str) -> Option<Command> {
-        let parser = self.parser();
-        // Cheap test first, so ordinary questions never touch the store.
-        parser.free_text_visit(raw, normalized, &[])?;
-        let known: Vec<String> = match self.store.deals(user).await {
-            Ok(deals) => deals
-                .iter()
-                .flat_map(|d| {
-                    std::iter::once(d.customer.key.clone()).chain(d.customer.aliases.clone())
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        let customer = parser.free_text_visit(raw, normalized, &known)?;
-        Some(Command::Visit {
-            customer,
-            body: raw.trim().to_string(),
-        })
     }
 
     async fn run(
