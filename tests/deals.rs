@@ -753,3 +753,175 @@ async fn a_note_that_starts_with_today_went_to_is_logged() {
     assert!(!q.private, "a question is not a log: {}", q.text());
     assert_eq!(names_of(&bot, &u).await, vec![("恒力集团".to_string(), 1)]);
 }
+
+/// `/undo` takes back the name a log added: 鑫达商贸公司 stops standing for
+/// 鑫达商贸, and the reply says so.
+#[tokio::test]
+async fn undo_takes_back_the_name_a_log_added() {
+    let bot = Bot::new();
+    let u = alice();
+    bot.reply(&u, "/visit 鑫达商贸 见了张总").await;
+    let r = bot.reply(&u, "/visit 鑫达商贸公司 张总说预算批了").await;
+    assert!(r.text().contains("鑫达商贸"), "{}", r.text());
+    let deals = bot.store.deals(&u).await.expect("deals");
+    assert_eq!(deals[0].customer.aliases, vec!["鑫达商贸公司".to_string()]);
+    let undo = bot.reply(&u, "/undo").await;
+    assert!(undo.text().contains("张总说预算批了"), "{}", undo.text());
+    assert!(
+        undo.text()
+            .contains("“鑫达商贸公司”也不再算作鑫达商贸的名称"),
+        "{}",
+        undo.text()
+    );
+    let deals = bot.store.deals(&u).await.expect("deals");
+    assert!(
+        deals[0].customer.aliases.is_empty(),
+        "{:?}",
+        deals[0].customer
+    );
+    assert_eq!(deals[0].visits.len(), 1);
+}
+
+/// A consultant-mode deal followed over two weeks in the rep's own words:
+/// calls and letters are recorded as what they were and do not count as
+/// visits; the stage and the visit program follow what happened.
+#[tokio::test]
+async fn a_consultant_deal_follows_what_happened_not_the_number_of_messages() {
+    let bot = Bot::new();
+    let u = alice();
+    let log = |text: &'static str| {
+        let bot = &bot;
+        let u = u.clone();
+        async move {
+            let r = bot.reply(&u, text).await;
+            assert_eq!(r.kind, "visit_logged", "{text}: {}", r.text());
+            r
+        }
+    };
+    log("拜访了恒力集团 见了孙经理 聊了排产和交货延期的问题 需求很明确").await;
+    let call = log("给恒力孙经理打了电话 约好下周二去做现场调研").await;
+    assert!(
+        call.text().contains("已记录电话：恒力集团"),
+        "{}",
+        call.text()
+    );
+    let letter = log("给恒力发了第一封跟进信").await;
+    assert!(
+        letter.text().contains("已记录信息/邮件"),
+        "{}",
+        letter.text()
+    );
+    bot.advance_days(7);
+    let survey = log("恒力 售前李工去做了现场调研 车间和仓库都看了").await;
+    assert!(
+        survey.text().contains("第 2 次见面"),
+        "two meetings, not four: {}",
+        survey.text()
+    );
+    let deal = bot.store.deals(&u).await.expect("deals").remove(0);
+    assert_eq!(deal.visits.len(), 4, "every touchpoint is kept");
+    assert!(
+        !deal.contacts.iter().any(|c| c.name.contains("李工")),
+        "our presales engineer is not the customer's contact: {:?}",
+        deal.contacts
+    );
+    bot.advance_days(7);
+    let demo = log("今天去恒力给孙经理做了方案呈现 效果不错 预算也批了").await;
+    let t = demo.text();
+    assert!(t.contains("第 3 次见面"), "{t}");
+    assert!(
+        !t.contains("程序已走完"),
+        "the program is not over after three visits: {t}"
+    );
+    assert!(
+        !t.contains("收首期款"),
+        "no payment is due before the signing: {t}"
+    );
+    let d = bot.reply(&u, "恒力现在啥阶段").await;
+    assert_eq!(d.kind, "deal", "{}", d.text());
+    assert!(
+        d.text().contains("KA10") || d.text().contains("方案呈现"),
+        "{}",
+        d.text()
+    );
+}
+
+/// A quick-knife deal signed and paid: the signing and the payment are
+/// recorded as such and the deal's card shows them.
+#[tokio::test]
+async fn a_quick_knife_deal_runs_to_signing_and_payment() {
+    let bot = Bot::new();
+    let u = alice();
+    bot.reply(
+        &u,
+        "/visit 华联超市 老板想上标准财务软件 预算三万 他自己拍板",
+    )
+    .await;
+    bot.reply(&u, "/mode 华联超市 快刀").await;
+    let signed = bot.reply(&u, "华联超市签了！！合同2.8万").await;
+    assert_eq!(signed.kind, "visit_logged", "{}", signed.text());
+    assert!(signed.text().contains("已记录签约"), "{}", signed.text());
+    let paid = bot.reply(&u, "华联超市首款到了 1.4万").await;
+    assert!(paid.text().contains("已记录收款"), "{}", paid.text());
+    let deal = bot.store.deals(&u).await.expect("deals").remove(0);
+    let touches: Vec<_> = deal.visits.iter().map(|v| v.touch).collect();
+    use ussbot::deals::model::Touch;
+    assert_eq!(touches, vec![Touch::Visit, Touch::Signing, Touch::Payment]);
+}
+
+/// Two reps with a customer of the same name each keep their own deal;
+/// one's log never lands on the other's.
+#[tokio::test]
+async fn two_reps_with_the_same_customer_stay_apart() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "拜访了恒力集团 见了孙经理 需求很明确")
+        .await;
+    bot.reply(&bob(), "拜访了恒力集团 见了钱总 预算没批").await;
+    bot.reply(&alice(), "恒力 孙经理说预算批了").await;
+    let a = bot.store.deals(&alice()).await.expect("deals");
+    let b = bot.store.deals(&bob()).await.expect("deals");
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_eq!((a[0].visits.len(), b[0].visits.len()), (2, 1));
+    assert!(a[0].contacts.iter().all(|c| c.name != "钱总"));
+    let card = bot.reply(&bob(), "恒力下一步干嘛").await;
+    assert!(!card.text().contains("孙经理"), "{}", card.text());
+}
+
+/// Questions about the rep's deals in plain words get the deals, not a
+/// handbook card: the next step, the stale ones, the planned follow-ups,
+/// and "this customer" after talking about one.
+#[tokio::test]
+async fn deal_questions_in_plain_words_are_answered_from_the_deals() {
+    let bot = Bot::new();
+    let u = alice();
+    bot.reply(&u, "拜访了鑫达商贸 见了张总 下周三去做方案呈现")
+        .await;
+    bot.reply(&u, "拜访了川味坊餐饮 见了黄总").await;
+    bot.advance_days(20);
+    bot.reply(&u, "拜访了恒力集团 见了孙经理 明天去做现场调研")
+        .await;
+    let stale = bot.reply(&u, "哪些客户好久没跟了").await;
+    assert_eq!(stale.kind, "deals", "{}", stale.text());
+    assert!(
+        stale.text().contains("川味坊餐饮") && !stale.text().contains("恒力集团"),
+        "{}",
+        stale.text()
+    );
+    let plans = bot.reply(&u, "今天要跟谁").await;
+    assert_eq!(plans.kind, "deals", "{}", plans.text());
+    assert!(
+        plans.text().contains("已过期"),
+        "the 鑫达 demo is overdue: {}",
+        plans.text()
+    );
+    assert!(plans.text().contains("恒力集团"), "{}", plans.text());
+    let mine = bot.reply(&u, "我的商机").await;
+    assert!(mine.text().contains("3 个进行中"), "{}", mine.text());
+    bot.reply(&u, "恒力那边怎么样了").await;
+    let next = bot.reply(&u, "这个客户下一步干嘛").await;
+    assert_eq!(next.kind, "deal", "{}", next.text());
+    assert_eq!(next.title.as_deref(), Some("恒力集团"));
+    for r in [&stale, &plans, &mine, &next] {
+        assert!(r.private, "deal data is private: {}", r.text());
+    }
+}

@@ -295,6 +295,7 @@ impl DealService {
                     man: facts.man,
                     mode_cue: facts.mode_cue,
                     touch: facts.touch,
+                    alias: None,
                     next: facts.next.map(|mut n| {
                         n.visit = Some(seq);
                         n

@@ -323,6 +323,10 @@ pub struct Visit {
     /// told apart read as visits).
     #[serde(default)]
     pub touch: Touch,
+    /// The name this log added as another name of the deal (鑫达商贸公司
+    /// for 鑫达商贸); `/undo` takes it back with the log.
+    #[serde(default)]
+    pub alias: Option<String>,
 }
 
 /// What kind of contact with the customer a log records. Only meetings

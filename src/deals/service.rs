@@ -452,7 +452,7 @@ impl DealService {
         let now = self.now();
         let facts = self.parser().visit_facts(body, now);
         let seq = self.store.next_seq().await?;
-        let visit = Visit {
+        let mut visit = Visit {
             seq,
             at: now - Duration::days(facts.days_ago),
             logged_at: now,
@@ -472,6 +472,7 @@ impl DealService {
                 Touch::Note if explicit => Touch::Visit,
                 t => t,
             },
+            alias: None,
         };
         let template = match &existing {
             Some(d) => {
@@ -482,6 +483,7 @@ impl DealService {
                 let short = d.customer.key.contains(written_key.as_str());
                 if !t.is_named(&written_key) && !short {
                     t.customer.aliases = vec![written_key.clone()];
+                    visit.alias = Some(written_key.clone());
                 } else {
                     t.customer.aliases.clear();
                 }
@@ -532,6 +534,22 @@ impl DealService {
                 lang.pick("没有可以撤销的拜访记录。", "There is no visit to undo."),
             ));
         };
+        // The name that log added goes with it, unless another log uses it.
+        let mut alias_removed = None;
+        if let (Some(alias), Some(d)) = (&r.visit.alias, &r.deal) {
+            if !d.visits.iter().any(|v| v.alias.as_ref() == Some(alias)) {
+                let alias = alias.clone();
+                let a = alias.clone();
+                self.store
+                    .update_deal(user, &d.id, &move |d| {
+                        let before = d.customer.aliases.len();
+                        d.customer.aliases.retain(|x| *x != a);
+                        d.customer.aliases.len() != before
+                    })
+                    .await?;
+                alias_removed = Some(alias);
+            }
+        }
         let date = r.visit.at.format("%Y-%m-%d");
         let mut reply = Reply::new(
             "undo",
@@ -541,6 +559,15 @@ impl DealService {
             )),
         );
         reply.push(None, format!("「{}」", r.visit.raw));
+        if let Some(alias) = alias_removed {
+            reply.push(
+                None,
+                lang.pick(
+                    format!("“{alias}”也不再算作{}的名称。", r.customer),
+                    format!("“{alias}” no longer stands for {}.", r.customer),
+                ),
+            );
+        }
         match &r.deal {
             Some(d) => {
                 reply.push(

@@ -62,6 +62,7 @@ pub fn sample_visit(seq: u64, customer: &str) -> Visit {
         mode_cue: None,
         next: None,
         touch: crate::deals::model::Touch::Visit,
+        alias: None,
     }
 }
 
