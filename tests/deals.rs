@@ -262,7 +262,7 @@ async fn questions_and_knowledge_commands_are_left_to_the_engine() {
     }
     let d = bot.reply(&alice(), "/deal 金鹰国际").await;
     assert!(
-        d.text().contains("拜访 1 次"),
+        d.text().contains("见面 1 次"),
         "a question changed the deal: {}",
         d.text()
     );
@@ -306,7 +306,7 @@ async fn undo_removes_my_last_visit_only() {
     assert!(u.text().contains("确认了需求范围"), "{}", u.text());
     let d = bot.reply(&alice(), "/deal 金鹰国际").await;
     assert!(
-        d.text().contains("拜访 1 次") && !d.text().contains("KA07"),
+        d.text().contains("见面 1 次") && !d.text().contains("KA07"),
         "{}",
         d.text()
     );
@@ -414,7 +414,7 @@ async fn user_b_cannot_read_or_change_user_a_deals() {
     let a = bot.reply(&alice(), "/deal 金鹰国际").await;
     let t = a.text();
     assert!(
-        t.contains("拜访 1 次") && t.contains("王总") && !t.contains("林总"),
+        t.contains("见面 1 次") && t.contains("王总") && !t.contains("林总"),
         "{t}"
     );
     assert!(

@@ -638,7 +638,9 @@ impl<'k> Parser<'k> {
     }
 }
 
-fn mode_cue(norm: &str) -> Option<SalesMode> {
+/// The sales mode a normalized text hints at (集团 and 定制 for 战略,
+/// 供应链 for 顾问, 标准财务 for 快刀).
+pub fn mode_cue(norm: &str) -> Option<SalesMode> {
     MODE_CUES
         .iter()
         .find(|(_, p)| p.is_match(norm))

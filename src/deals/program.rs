@@ -239,9 +239,15 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
     if visits.is_empty() || deal.visits.is_empty() {
         // No program (战略模式): the current step's remaining activities.
         if mode == SalesMode::Strategic {
-            p.next.push("战略模式的拜访程序手册中省略了（见 gap.strategic_visits）；按当前核心步骤的关键活动推进：".into());
+            p.next
+                .push("手册里没有战略模式的拜访程序；按当前核心步骤的关键活动推进：".into());
         }
-        for (_, s) in k.steps() {
+        let steps = k.steps();
+        let from = steps
+            .iter()
+            .position(|(e, _)| deal.step.as_deref() == Some(e.id.0.as_str()))
+            .unwrap_or(0);
+        for (_, s) in steps.iter().skip(from) {
             let remaining: Vec<_> = s.activities.iter().filter(|a| !done(&a.0)).collect();
             if remaining.is_empty() {
                 continue;
@@ -304,9 +310,10 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
         }
     }
 
-    // Acceptance: activities the program expects by now that are not done.
+    // Acceptance: activities the program visit just reached expects that
+    // are not done (earlier visits' gaps were reported when they were due).
     let mut missing: Vec<String> = Vec::new();
-    for (_, pv) in visits.iter().take(idx + 1) {
+    for (_, pv) in visits.iter().skip(idx).take(1) {
         for a in &pv.activities {
             if !done(&a.0) && !missing.contains(&a.0) {
                 missing.push(a.0.clone());

@@ -450,7 +450,22 @@ impl DealService {
             return Ok(unclear_log(customer, body, lang));
         }
         let now = self.now();
-        let facts = self.parser().visit_facts(body, now);
+        let mut facts = self.parser().visit_facts(body, now);
+        // The customer's own name is no hint of the mode: 恒力集团 is not a
+        // strategic deal because of 集团.
+        if facts.mode_cue.is_some() {
+            let mut rest = self.key_of(body);
+            let names = existing
+                .iter()
+                .flat_map(|d| {
+                    std::iter::once(d.customer.key.clone()).chain(d.customer.aliases.clone())
+                })
+                .chain(std::iter::once(written_key.clone()));
+            for n in names.filter(|n| !n.is_empty()) {
+                rest = rest.replace(n.as_str(), " ");
+            }
+            facts.mode_cue = super::parse::mode_cue(&rest);
+        }
         let seq = self.store.next_seq().await?;
         let mut visit = Visit {
             seq,
@@ -822,8 +837,8 @@ impl DealService {
         if let Some(v) = d.last_visit() {
             let days = (today - v.at.date_naive()).num_days();
             lines.push(lang.pick(
-                format!("拜访 {} 次，最近一次 {days} 天前", d.visits.len()),
-                format!("{} visit(s), last {days} day(s) ago", d.visits.len()),
+                format!("{}，最近一次 {days} 天前", touch_counts(d, lang)),
+                format!("{}, last {days} day(s) ago", touch_counts(d, lang)),
             ));
         }
         if !d.objections.is_empty() {
@@ -1246,6 +1261,23 @@ fn not_found(name: &str, deals: &[Deal], lang: Lang) -> Reply {
         },
     );
     r
+}
+
+/// "见面 2 次、电话 1 次": meetings in person first, then the other
+/// touchpoints by kind.
+fn touch_counts(d: &Deal, lang: Lang) -> String {
+    let meetings = d.visits.iter().filter(|v| v.touch.in_person()).count();
+    let mut parts = vec![lang.pick(
+        format!("见面 {meetings} 次"),
+        format!("{meetings} meeting(s)"),
+    )];
+    for t in [Touch::Call, Touch::Message, Touch::Payment, Touch::Note] {
+        let n = d.visits.iter().filter(|v| v.touch == t).count();
+        if n > 0 {
+            parts.push(lang.pick(format!("{} {n} 次", t.zh()), format!("{n} {}(s)", t.en())));
+        }
+    }
+    parts.join(lang.pick("、", ", ").as_str())
 }
 
 /// "联系人：王总、林总（财务总监）", or `None` without contacts.
