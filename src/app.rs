@@ -9,6 +9,7 @@ use crate::conversation::Bot;
 use crate::deals::{DealService, DealSettings};
 use crate::engine::Engine;
 use crate::knowledge::{self, Knowledge};
+use crate::storage::SledStore;
 
 /// Load and validate the knowledge; on failure the error lists every problem.
 pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<Knowledge>> {
@@ -34,21 +35,30 @@ pub fn engine(config: &Config) -> anyhow::Result<Arc<Engine>> {
 /// Open the deal store and build the bot.
 pub fn bot(config: &Config) -> anyhow::Result<Bot> {
     let engine = engine(config)?;
-    let deals = deal_service(config, engine.knowledge().clone())?;
-    Ok(Bot::new(engine, deals))
+    let store = Arc::new(open_store(config)?);
+    let deals = service_over(config, store.clone(), engine.knowledge().clone());
+    Ok(Bot::new(engine, deals).with_pending(store))
 }
 
 /// Open the configured store and build the deal service.
 pub fn deal_service(config: &Config, knowledge: Arc<Knowledge>) -> anyhow::Result<DealService> {
-    let store = crate::storage::open_sled(&config.data.dir)
-        .with_context(|| format!("opening the deal store in {}", config.data.dir.display()))?;
-    Ok(DealService::new(
-        Arc::new(store),
+    let store = Arc::new(open_store(config)?);
+    Ok(service_over(config, store, knowledge))
+}
+
+fn open_store(config: &Config) -> anyhow::Result<SledStore> {
+    crate::storage::open_sled(&config.data.dir)
+        .with_context(|| format!("opening the deal store in {}", config.data.dir.display()))
+}
+
+fn service_over(config: &Config, store: Arc<SledStore>, knowledge: Arc<Knowledge>) -> DealService {
+    DealService::new(
+        store,
         knowledge,
         DealSettings {
             stale_days: config.deals.stale_days,
         },
-    ))
+    )
 }
 
 /// Resolves on SIGINT or SIGTERM.

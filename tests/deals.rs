@@ -925,3 +925,37 @@ async fn deal_questions_in_plain_words_are_answered_from_the_deals() {
         assert!(r.private, "deal data is private: {}", r.text());
     }
 }
+
+/// An offer the bot is waiting on survives a restart: after "关于【恒力集团】，
+/// 要我做什么？", the bot restarts, and the rep's "2" still records the note.
+#[tokio::test]
+async fn a_pending_choice_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let bot_over = |store: Arc<ussbot::storage::SledStore>| {
+        let svc = DealService::new(store.clone(), knowledge(), DealSettings { stale_days: 14 });
+        ussbot::conversation::Bot::new(engine(), svc).with_pending(store)
+    };
+    let u = alice();
+    {
+        let bot = bot_over(Arc::new(open_sled(&data).expect("open")));
+        bot.handle(&u, "/visit 恒力集团 见了孙经理").await;
+        let asked = bot.handle(&u, "恒力那边还行吧").await;
+        assert_eq!(asked.kind, "choices", "{}", asked.text());
+        assert!(
+            asked.text().contains("② 把这句记为【恒力集团】的拜访"),
+            "{}",
+            asked.text()
+        );
+    }
+    let store = Arc::new(open_sled(&data).expect("reopen"));
+    let bot = bot_over(store.clone());
+    let logged = bot.handle(&u, "2").await;
+    assert_eq!(logged.kind, "visit_logged", "{}", logged.text());
+    let deals = store.deals(&u).await.expect("deals");
+    assert_eq!(deals[0].visits.len(), 2);
+    assert!(deals[0].visits.iter().any(|v| v.raw == "恒力那边还行吧"));
+    // Used up: another "2" is not that choice again.
+    let again = bot.handle(&u, "2").await;
+    assert_ne!(again.kind, "visit_logged", "{}", again.text());
+}

@@ -9,6 +9,9 @@
 //! customer is unclear the bot asks, with numbered choices.
 
 mod offer;
+mod pending;
+
+pub use pending::{PendingStore, PENDING_HOURS};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -38,9 +41,10 @@ pub struct Bot {
     engine: Arc<Engine>,
     deals: DealService,
     /// Per-user dialogue state, held only between two messages of a user
-    /// and never across an `.await`; losing it on restart only means the
-    /// user asks again.
+    /// and never across an `.await`.
     state: Mutex<HashMap<UserKey, Dialogue>>,
+    /// Where offers are kept across a restart, if anywhere.
+    pending: Option<Arc<dyn PendingStore>>,
 }
 
 /// What the bot remembers of a user's conversation.
@@ -59,7 +63,15 @@ impl Bot {
             engine,
             deals,
             state: Mutex::new(HashMap::new()),
+            pending: None,
         }
+    }
+
+    /// Keep offers the bot is waiting on in `store`, so that the rep's
+    /// answer still works after a restart.
+    pub fn with_pending(mut self, store: Arc<dyn PendingStore>) -> Self {
+        self.pending = Some(store);
+        self
     }
 
     /// The answer engine (for autocomplete of case and method names).
@@ -70,13 +82,41 @@ impl Bot {
     /// Handle one message from `user`. Never fails: problems become an
     /// error reply.
     pub async fn handle(&self, user: &UserKey, text: &str) -> Reply {
+        let reply = self.reply_to(user, text).await;
+        // An offer made by this reply is kept until the rep answers it,
+        // across a restart too.
+        if let Some(store) = &self.pending {
+            let offer = self.lock().get(user).and_then(|d| d.offer.clone());
+            if let Some(o) = offer {
+                pending::save(store.as_ref(), user, &o).await;
+            }
+        }
+        reply
+    }
+
+    async fn reply_to(&self, user: &UserKey, text: &str) -> Reply {
         let text = cut(text);
         let (offer, focus) = self.take_state(user);
-        if let Some(o) = &offer {
-            if let Some(choice) = choice_number(text).and_then(|n| o.choices.get(n.checked_sub(1)?))
-            {
-                return self.run_choice(user, choice.clone(), o.lang).await;
+        let offer = match (offer, &self.pending) {
+            (Some(o), Some(store)) => {
+                // Used up by this message, wherever it was kept.
+                pending::take(store.as_ref(), user).await;
+                Some(o)
             }
+            (None, Some(store)) => pending::take(store.as_ref(), user).await,
+            (o, None) => o,
+        };
+        if let Some(n) = choice_number(text) {
+            if let Some(o) = &offer {
+                if let Some(choice) = n.checked_sub(1).and_then(|i| o.choices.get(i)) {
+                    return self.run_choice(user, choice.clone(), o.lang).await;
+                }
+            }
+            // A bare number with nothing (or not that many) to pick from.
+            return Reply::plain(
+                "unclear",
+                "现在没有可选的编号，请直接说你想问或要记录的。(Nothing to pick by number right now.)",
+            );
         }
         if text.trim_start().starts_with(['/', '／']) {
             if let Some(reply) = self.deals.command(user, text).await {

@@ -2,12 +2,14 @@
 //! "① 记为【恒力集团】的拜访 ② 看【恒力集团】的商机"), and reading the
 //! number they type back.
 
+use serde::{Deserialize, Serialize};
+
 use crate::deals::View;
 use crate::engine::Lang;
 use crate::reply::{Item, Reply};
 
 /// One thing a number can open.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Choice {
     /// A handbook entry, by id.
     Entry(String),
@@ -33,7 +35,7 @@ pub enum Choice {
 }
 
 /// The choices a user was offered, in the language they wrote in.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Offer {
     /// In the order shown.
     pub choices: Vec<Choice>,

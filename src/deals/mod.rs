@@ -36,7 +36,7 @@ pub struct DealSettings {
 }
 
 /// A view of the rep's deals as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum View {
     /// Every open deal, longest without a visit first.
     All,

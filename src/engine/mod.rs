@@ -97,7 +97,7 @@ pub enum EngineError {
 }
 
 /// Reply language: that of the question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
     /// Chinese.
     Zh,

@@ -1,7 +1,8 @@
 //! [`DealStore`] on sled 0.34.
 //!
 //! Layout: tree `deals` maps `d` + enc(user) + deal id to the deal record;
-//! tree `meta` holds the schema marker and the visit sequence. enc(user)
+//! tree `meta` holds the schema marker and the visit sequence; tree
+//! `pending` the conversation's pending offers (`pending.rs`). enc(user)
 //! is two netstrings (`len:bytes` for platform, then id): a prefix-free
 //! code, so the prefix of user A is never a prefix of user B's keys.
 //!
@@ -28,7 +29,10 @@ use super::{Change, DealStore, Recompute, RemovedVisit, StorageError};
 use crate::deals::model::{Deal, Visit, SCHEMA_VERSION};
 use crate::user::UserKey;
 
+mod pending;
+
 const DEALS_TREE: &[u8] = b"deals";
+const PENDING_TREE: &[u8] = b"pending";
 const META_TREE: &[u8] = b"meta";
 const SCHEMA_KEY: &[u8] = b"schema";
 const SEQ_KEY: &[u8] = b"visit_seq";
@@ -43,6 +47,8 @@ pub struct SledStore {
     db: sled::Db,
     deals: sled::Tree,
     meta: sled::Tree,
+    /// The conversation's pending offers (see [`crate::conversation::PendingStore`]).
+    pending: sled::Tree,
     path: PathBuf,
 }
 
@@ -68,6 +74,7 @@ pub fn open_sled(dir: &Path) -> Result<SledStore, StorageError> {
     let tree = |name: &[u8]| db.open_tree(name).map_err(|e| open_error(&path, e));
     let deals = tree(DEALS_TREE)?;
     let meta = tree(META_TREE)?;
+    let pending = tree(PENDING_TREE)?;
     let marker = meta.get(SCHEMA_KEY).map_err(|e| open_error(&path, e))?;
     match marker {
         Some(v) => {
@@ -103,6 +110,7 @@ pub fn open_sled(dir: &Path) -> Result<SledStore, StorageError> {
         db,
         deals,
         meta,
+        pending,
         path,
     })
 }
