@@ -1,7 +1,7 @@
 //! Engine speed: startup (load + validate + index), per-message latency of
 //! `Engine::answer` (normalize → route → rank → render) and resident memory,
 //! on the shipped knowledge and on shipped + 10,000 / 100,000 generated cases
-//! (`ussbot::synth`).
+//! (`ussbot-synth`).
 //!
 //! ```text
 //! cargo bench --bench engine                 # all three sizes
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use ussbot::engine::Engine;
 use ussbot::knowledge::{load_sources, Kind};
-use ussbot::synth::{self, Spec};
+use ussbot_synth::{self as synth, Spec};
 
 /// Generated case counts measured, with a display name.
 const SIZES: &[(&str, usize)] = &[("shipped", 0), ("10k", 10_000), ("100k", 100_000)];

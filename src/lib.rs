@@ -9,12 +9,17 @@
 //! - [`reply`]: the platform-neutral reply every front end renders.
 //! - [`config`]: the `config.toml` settings.
 //! - [`engine`]: the answer engine (normalize, segment, rank, render); pure.
-//! - [`deals`]: the USS deal model, visit-log parsing and deal commands.
+//! - [`understand`]: what a free-text message is and which of the rep's
+//!   customers it names, before anything is stored or answered; pure.
+//! - [`deals`]: the USS deal model, visit-log facts, deal commands and views.
 //! - [`storage`]: the deal store trait and its sled backend (the only sled user).
 //! - [`conversation`]: one message in, one reply out (platform-neutral).
 //! - [`console`] and `discord`: thin front ends.
 //! - [`app`]: startup wiring; [`cli`]: command-line entry points.
 //! - [`user`]: who owns a deal.
+//!
+//! Outside the product: the workspace crate `ussbot-synth` (synthetic
+//! knowledge for the benchmarks) and `ussbot-peer` (the tantivy comparison).
 
 pub mod app;
 pub mod cli;
@@ -27,7 +32,6 @@ pub mod engine;
 pub mod knowledge;
 pub mod reply;
 pub mod storage;
-pub mod synth;
 pub mod text;
 pub mod understand;
 pub mod user;

@@ -478,3 +478,84 @@ fn names_codes_and_ids_open_their_entries() {
         assert_ne!(r.kind, "choices", "{text}");
     }
 }
+
+/// The synthetic knowledge the benchmarks measure (`ussbot-synth`) is valid
+/// knowledge of the size asked for, and deterministic.
+mod synthetic {
+    use ussbot::knowledge::{load_sources, Kind};
+    use ussbot_synth::{case_files, labelled_queries, queries, Spec, CASES_PER_FILE};
+
+
+    fn load(spec: Spec) -> ussbot::knowledge::Knowledge {
+        match load_sources(case_files(spec)) {
+            Ok(k) => k,
+            Err(e) => panic!("generated knowledge does not validate:\n{e}"),
+        }
+    }
+
+    #[test]
+    fn generated_cases_validate_and_count() {
+        for n in [1, 7, CASES_PER_FILE + 3] {
+            let k = load(Spec::new(n));
+            assert_eq!(k.count(Kind::Case), n, "spec of {n} cases");
+        }
+        let k = load(Spec {
+            triggers: true,
+            ..Spec::new(50)
+        });
+        assert_eq!(k.count(Kind::Case), 50);
+        assert!(k.entries().iter().all(|e| e.triggers.len() == 1));
+    }
+
+    #[test]
+    fn files_hold_at_most_the_limit() {
+        let files = case_files(Spec::new(2 * CASES_PER_FILE + 1));
+        assert_eq!(files.len(), 3);
+        for (_, text) in &files {
+            assert!(text.matches("[[case]]").count() <= CASES_PER_FILE);
+        }
+        assert!(case_files(Spec::new(0)).is_empty());
+    }
+
+    #[test]
+    fn generation_is_deterministic_and_ids_are_numbered() {
+        let a = case_files(Spec::new(20));
+        let b = case_files(Spec::new(20));
+        assert_eq!(a, b);
+        let k = load(Spec::new(20));
+        assert!(k.get("case.gen-000001").is_some());
+        assert!(k.get("case.gen-000020").is_some());
+        let other = case_files(Spec {
+            seed: 7,
+            ..Spec::new(20)
+        });
+        assert_ne!(a, other);
+    }
+
+    #[test]
+    fn queries_mix_labelled_and_aimed() {
+        let labelled = vec!["太贵了".to_string(), "异意处理有哪几步".to_string()];
+        let q = queries(Spec::new(100), &labelled, 10);
+        assert_eq!(q.len(), 10);
+        assert_eq!(q[0], "太贵了");
+        assert_eq!(q[2], "异意处理有哪几步");
+        assert!(q.iter().skip(1).step_by(2).all(|s| !labelled.contains(s)));
+        let shipped_only = queries(Spec::new(0), &labelled, 5);
+        assert_eq!(
+            shipped_only,
+            [
+                "太贵了",
+                "异意处理有哪几步",
+                "太贵了",
+                "异意处理有哪几步",
+                "太贵了"
+            ]
+        );
+    }
+
+    #[test]
+    fn labelled_queries_read_texts() {
+        let text = "[[query]]\ntext = \"太贵了\"\nexpect = [\"objection.counter_question\"]\n";
+        assert_eq!(labelled_queries(text).unwrap(), ["太贵了"]);
+    }
+}

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! For each size (the shipped knowledge, then shipped + 10,000 and + 100,000
-//! cases from `ussbot::synth`) it builds both engines over the same validated
+//! cases from `ussbot-synth`) it builds both engines over the same validated
 //! entries and times every query after a warm-up pass:
 //!
 //! - ussbot: `Engine::answer`, the full pipeline (normalize → route → rank →
@@ -43,7 +43,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 use tantivy_jieba::JiebaTokenizer;
 use ussbot::engine::Engine;
 use ussbot::knowledge::{load_sources, Knowledge};
-use ussbot::synth::{self, Spec};
+use ussbot_synth::{self as synth, Spec};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 

@@ -1,8 +1,9 @@
-//! Synthetic knowledge for measuring the engine at sizes the handbook will
-//! never reach by hand.
+//! Synthetic knowledge for measuring the ussbot engine at sizes the
+//! handbook will never reach by hand. Used by the benchmarks and the
+//! tantivy comparison only; the product does not build it.
 //!
 //! [`case_files`] writes N reference cases as TOML text in the real
-//! `[[case]]` schema ([`crate::knowledge::raw::RawCase`]) by recombining
+//! `[[case]]` schema (ussbot's `knowledge::raw::RawCase`) by recombining
 //! vocabulary pools: a customer (city, brand, line of business), an industry,
 //! a theme (the pain, its causes, the “如果……就……” capabilities and the
 //! results), a product and a branch. [`queries`] writes the message list to
@@ -10,7 +11,7 @@
 //! cases, phrased the way reps type them.
 //!
 //! Everything is deterministic (a seeded xorshift, no external RNG) and pure:
-//! no IO. Feed the files to [`crate::knowledge::load_sources`] together with
+//! no IO. Feed the files to ussbot's `knowledge::load_sources` together with
 //! the shipped knowledge files, so a size means "shipped + N cases".
 //!
 //! Generated ids are `case.gen-000001` …; each file holds at most
@@ -1406,82 +1407,3 @@ const THEMES: &[Theme] = &[
         keywords_en: &["HR", "payroll", "performance", "attendance"],
     },
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::knowledge::{load_sources, Kind};
-
-    fn load(spec: Spec) -> crate::knowledge::Knowledge {
-        match load_sources(case_files(spec)) {
-            Ok(k) => k,
-            Err(e) => panic!("generated knowledge does not validate:\n{e}"),
-        }
-    }
-
-    #[test]
-    fn generated_cases_validate_and_count() {
-        for n in [1, 7, CASES_PER_FILE + 3] {
-            let k = load(Spec::new(n));
-            assert_eq!(k.count(Kind::Case), n, "spec of {n} cases");
-        }
-        let k = load(Spec {
-            triggers: true,
-            ..Spec::new(50)
-        });
-        assert_eq!(k.count(Kind::Case), 50);
-        assert!(k.entries().iter().all(|e| e.triggers.len() == 1));
-    }
-
-    #[test]
-    fn files_hold_at_most_the_limit() {
-        let files = case_files(Spec::new(2 * CASES_PER_FILE + 1));
-        assert_eq!(files.len(), 3);
-        for (_, text) in &files {
-            assert!(text.matches("[[case]]").count() <= CASES_PER_FILE);
-        }
-        assert!(case_files(Spec::new(0)).is_empty());
-    }
-
-    #[test]
-    fn generation_is_deterministic_and_ids_are_numbered() {
-        let a = case_files(Spec::new(20));
-        let b = case_files(Spec::new(20));
-        assert_eq!(a, b);
-        let k = load(Spec::new(20));
-        assert!(k.get("case.gen-000001").is_some());
-        assert!(k.get("case.gen-000020").is_some());
-        let other = case_files(Spec {
-            seed: 7,
-            ..Spec::new(20)
-        });
-        assert_ne!(a, other);
-    }
-
-    #[test]
-    fn queries_mix_labelled_and_aimed() {
-        let labelled = vec!["太贵了".to_string(), "异意处理有哪几步".to_string()];
-        let q = queries(Spec::new(100), &labelled, 10);
-        assert_eq!(q.len(), 10);
-        assert_eq!(q[0], "太贵了");
-        assert_eq!(q[2], "异意处理有哪几步");
-        assert!(q.iter().skip(1).step_by(2).all(|s| !labelled.contains(s)));
-        let shipped_only = queries(Spec::new(0), &labelled, 5);
-        assert_eq!(
-            shipped_only,
-            [
-                "太贵了",
-                "异意处理有哪几步",
-                "太贵了",
-                "异意处理有哪几步",
-                "太贵了"
-            ]
-        );
-    }
-
-    #[test]
-    fn labelled_queries_read_texts() {
-        let text = "[[query]]\ntext = \"太贵了\"\nexpect = [\"objection.counter_question\"]\n";
-        assert_eq!(labelled_queries(text).unwrap(), ["太贵了"]);
-    }
-}
