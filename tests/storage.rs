@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use ussbot::deals::model::Deal;
-use ussbot::storage::contract::{self, sample_deal, sample_visit};
+#[path = "support/contract.rs"]
+mod contract;
+
+use contract::{sample_deal, sample_visit};
 use ussbot::storage::{open_sled, DealStore, SledStore, StorageError};
 use ussbot::user::UserKey;
 

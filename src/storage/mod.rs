@@ -4,7 +4,8 @@
 //! operations (append a visit, remove my last visit, list my deals …), not
 //! of keys and bytes, so another backend (PostgreSQL for several bot
 //! instances) can be added without touching the service or the engine. Its
-//! behaviour is pinned by the reusable tests in [`contract`].
+//! behaviour is pinned by the reusable tests in `tests/support/contract.rs`,
+//! which every backend must pass.
 //!
 //! Architecture invariant: every operation takes the [`UserKey`] that owns
 //! the data, and a backend must never return or change another user's
@@ -14,7 +15,6 @@
 //! Architecture invariant: an operation that writes returns only once the
 //! write is durable (see [`SledStore`] for what that means with sled).
 
-pub mod contract;
 mod sled_store;
 
 use std::path::PathBuf;

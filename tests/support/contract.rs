@@ -1,11 +1,12 @@
 //! The contract every [`DealStore`] backend must meet, as reusable async
-//! tests. A backend's test file calls [`run_all`] (or each check) with a
+//! tests (test support, outside the product library). A backend's test
+//! file includes this module and calls [`run_all`] (or each check) with a
 //! factory that returns a fresh, empty store:
 //!
 //! ```ignore
 //! #[tokio::test(flavor = "multi_thread")]
 //! async fn sled_meets_the_contract() {
-//!     ussbot::storage::contract::run_all(|| async { fresh_store() }).await;
+//!     contract::run_all(|| async { fresh_store() }).await;
 //! }
 //! ```
 //!
@@ -17,9 +18,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, Local, TimeZone};
 
-use super::DealStore;
-use crate::deals::model::{Customer, Deal, ModeChoice, SalesMode, Visit};
-use crate::user::UserKey;
+use ussbot::deals::model::{Customer, Deal, ModeChoice, SalesMode, Visit};
+use ussbot::storage::DealStore;
+use ussbot::user::UserKey;
 
 /// A deal for `customer` with no visits, for tests.
 pub fn sample_deal(customer: &str) -> Deal {
@@ -61,7 +62,7 @@ pub fn sample_visit(seq: u64, customer: &str) -> Visit {
         man: Vec::new(),
         mode_cue: None,
         next: None,
-        touch: crate::deals::model::Touch::Visit,
+        touch: ussbot::deals::model::Touch::Visit,
         alias: None,
     }
 }
