@@ -14,7 +14,8 @@ use ussbot::deals::model::Deal;
 use ussbot::deals::program::recompute;
 use ussbot::deals::{DealService, DealSettings};
 use ussbot::knowledge::Knowledge;
-use ussbot::storage::{open_sled, DealStore};
+use ussbot::deals::DealStore;
+use ussbot::storage::open_sled;
 use ussbot::user::UserKey;
 
 fn knowledge() -> Arc<Knowledge> {

@@ -8,7 +8,8 @@ use chrono::{DateTime, Duration, Local, TimeZone};
 use ussbot::deals::{DealService, DealSettings, ExportFormat};
 use ussbot::knowledge::Knowledge;
 use ussbot::reply::Reply;
-use ussbot::storage::{open_sled, DealStore};
+use ussbot::deals::DealStore;
+use ussbot::storage::open_sled;
 use ussbot::text::Normalizer;
 use ussbot::user::UserKey;
 

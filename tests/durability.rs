@@ -10,7 +10,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use ussbot::storage::{open_sled, DealStore};
+use ussbot::deals::DealStore;
+use ussbot::storage::open_sled;
 use ussbot::user::UserKey;
 
 fn ussbot(data: &Path) -> Command {

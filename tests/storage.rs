@@ -8,7 +8,8 @@ use ussbot::deals::model::Deal;
 mod contract;
 
 use contract::{sample_deal, sample_visit};
-use ussbot::storage::{open_sled, DealStore, SledStore, StorageError};
+use ussbot::deals::{DealStore, StorageError};
+use ussbot::storage::{open_sled, SledStore};
 use ussbot::user::UserKey;
 
 fn fresh() -> (tempfile::TempDir, SledStore) {

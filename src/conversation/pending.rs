@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Local};
 use serde::{Deserialize, Serialize};
 
 use super::offer::Offer;
-use crate::storage::StorageError;
+use crate::deals::StorageError;
 use crate::user::UserKey;
 
 /// An offer older than this is forgotten.

@@ -5,18 +5,20 @@
 //! - [`program`]: the USS rules: derive stage, activities and MAN from the
 //!   visits; next steps from the mode's visit program; acceptance warnings.
 //! - [`DealService`]: message in, reply out, through a [`DealStore`].
+//! - [`store`]: the [`DealStore`] trait the service works through and its
+//!   errors; `storage` implements it.
 //! - [`backup`]: export and import (JSON round-trips everything).
 //!
 //! Architecture invariant: nothing here imports sled; storage is reached
 //! only through the [`DealStore`] trait.
 //!
-//! [`DealStore`]: crate::storage::DealStore
 
 pub mod backup;
 pub mod model;
 pub mod parse;
 pub mod program;
 mod service;
+pub mod store;
 mod views;
 
 use std::sync::Arc;
@@ -25,8 +27,8 @@ use chrono::{DateTime, Local};
 
 pub use backup::{ExportFormat, ImportSummary};
 pub use service::DealService;
+pub use store::{Change, DealStore, Recompute, RemovedVisit, StorageError};
 
-use crate::storage::StorageError;
 
 /// Deal settings from `config.toml`.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use super::program::{program, recompute, suggest_mode};
 use super::{Clock, DealError, DealSettings, View};
 use crate::knowledge::{Body, Knowledge};
 use crate::reply::{Item, Reply};
-use crate::storage::DealStore;
+use super::store::DealStore;
 use crate::text::{edit_distance, Normalizer};
 use crate::user::UserKey;
 

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{Change, DealStore, Recompute, RemovedVisit, StorageError};
+use crate::deals::{Change, DealStore, Recompute, RemovedVisit, StorageError};
 use crate::deals::model::{Deal, Visit, SCHEMA_VERSION};
 use crate::user::UserKey;
 

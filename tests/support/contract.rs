@@ -19,7 +19,7 @@ use std::sync::Arc;
 use chrono::{Duration, Local, TimeZone};
 
 use ussbot::deals::model::{Customer, Deal, ModeChoice, SalesMode, Visit};
-use ussbot::storage::DealStore;
+use ussbot::deals::DealStore;
 use ussbot::user::UserKey;
 
 /// A deal for `customer` with no visits, for tests.

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{io_error, user_prefix, SledStore};
 use crate::conversation::PendingStore;
-use crate::storage::StorageError;
+use crate::deals::StorageError;
 use crate::user::UserKey;
 
 #[async_trait]
