@@ -4,7 +4,7 @@
 //! instances) can be added without touching the service or the engine. The
 //! trait and its errors belong here, with the code that uses them; the
 //! backends in `storage` implement it. Its behaviour is pinned by the
-//! reusable tests in `tests/support/contract.rs`, which every backend must
+//! reusable tests in `tests/it/support/contract.rs`, which every backend must
 //! pass.
 //!
 //! Architecture invariant: every operation takes the [`UserKey`] that owns

@@ -13,7 +13,6 @@ use ussbot::storage::open_sled;
 use ussbot::text::Normalizer;
 use ussbot::user::UserKey;
 
-#[path = "deals/understanding.rs"]
 mod understanding;
 
 fn knowledge() -> Arc<Knowledge> {

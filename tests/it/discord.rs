@@ -3,8 +3,9 @@
 //! and client; waits are event-driven, with timeouts only as failure guards.
 //!
 //! The load run is ignored by default:
-//! `cargo test --test discord -- --ignored load --nocapture`
+//! `cargo test --test it -- --ignored discord::load --nocapture`
 
+#[path = "discord_fake/mod.rs"]
 mod discord_fake;
 
 use std::future::Future;
@@ -743,7 +744,7 @@ async fn unknown_command_and_missing_option_get_clear_ephemeral_errors() {
 /// answered; prints p50/p99 from dispatch to reply received and the peak
 /// memory of the process (fake and bot together).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "load run: cargo test --test discord -- --ignored load --nocapture"]
+#[ignore = "load run: cargo test --test it -- --ignored discord::load --nocapture"]
 async fn load_200_users_x_20_messages() {
     const USERS: u64 = 200;
     const MESSAGES: usize = 20;

@@ -376,7 +376,7 @@ fn json_has_kind_text_and_ranked_items() {
     );
 }
 
-/// Tuning aid, not a check: `USSBOT_TUNE=FILE cargo test --test engine --
+/// Tuning aid, not a check: `USSBOT_TUNE=FILE cargo test --test it --
 /// --ignored tune --nocapture` prints every miss of a tuning file with the
 /// candidates the engine weighed. The file is measured in two folds, each
 /// against an engine whose examples leave that fold's texts out, so the
