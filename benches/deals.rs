@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use ussbot::deals::model::Deal;
 use ussbot::deals::program::recompute;
+use ussbot::deals::DealStore;
 use ussbot::deals::{DealService, DealSettings};
 use ussbot::knowledge::Knowledge;
-use ussbot::deals::DealStore;
 use ussbot::storage::open_sled;
 use ussbot::user::UserKey;
 

@@ -29,7 +29,6 @@ pub use backup::{ExportFormat, ImportSummary};
 pub use service::DealService;
 pub use store::{Change, DealStore, Recompute, RemovedVisit, StorageError};
 
-
 /// Deal settings from `config.toml`.
 #[derive(Debug, Clone)]
 pub struct DealSettings {

@@ -239,12 +239,55 @@ fn parse_man_code(tok: &str) -> Option<Vec<(ManField, ManValue)>> {
     Some(out)
 }
 
+/// Patterns of this file that failed to compile (see [`re`]).
+static BAD_PATTERNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Compile one of this file's constant patterns (all are module statics,
+/// listed in the unit test `every_pattern_compiles`). A bad one is a
+/// programming error: it is logged, counted (the test fails on any), and
+/// replaced by one that never matches rather than panic on a request path.
 fn re(s: &str) -> Regex {
-    // The patterns below are constants; a bad one is a programming error
-    // caught by the unit tests, so fall back to a never-matching regex
-    // rather than panic on a request path.
-    Regex::new(s).unwrap_or_else(|_| Regex::new("[^\\s\\S]").unwrap_or_else(|_| unreachable!()))
+    Regex::new(s).unwrap_or_else(|e| {
+        BAD_PATTERNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tracing::error!(pattern = s, error = %e, "a built-in log pattern does not compile");
+        Regex::new("[^\\s\\S]").unwrap_or_else(|_| unreachable!())
+    })
 }
+
+static EN_PERSON: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:mr|ms|mrs|miss|dr|director|manager|gm)\.?\s+[a-z]+\b"));
+
+static ZH_AT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(在|去|到)([\p{Han}a-z0-9]{2,12}?)(见|和|跟|开|聊|谈|拜访)"));
+
+static EN_AT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(?:at|from|to|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)"));
+
+// "… today - Harbor Foods, 200 staff", "Harbor Foods: met the owner".
+static EN_SET_OFF: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:\s[-–]\s+|^)([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)+)(?:\s*[:,：-]|$)"));
+
+static EN_VISITED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i:visited|called on|went to|dropped by|stopped by)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)",
+    )
+});
+
+static WEEKDAY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(下下|下)?(周|星期|礼拜)([一二三四五六日天1-7])"));
+
+static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(\d{1,2})(日|号)"));
+
+static DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})号"));
+
+static EN_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
+});
+
+/// A new customer introduced by name: 新客户X, 一家X, 叫X.
+static NEW_CUSTOMER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(新客户|新客戶|一家|潜在客户|叫)([\p{Han}a-z0-9]{2,12}?)(的|，|,|\s|老板|$)")
+});
 
 /// Words that say a visit happened (Chinese, on normalized text).
 static VISIT_CUE_ZH: LazyLock<Regex> = LazyLock::new(|| {
@@ -272,11 +315,9 @@ static CONTACT: LazyLock<Regex> = LazyLock::new(|| re(&format!("(小|老)?[{SURN
 /// Where a normalized message names a customer's person (孙经理, 老王总,
 /// mr sun), for the understanding step to mask.
 pub fn people(norm: &str) -> Vec<std::ops::Range<usize>> {
-    static EN: LazyLock<Regex> =
-        LazyLock::new(|| re(r"\b(?:mr|ms|mrs|miss|dr|director|manager|gm)\.?\s+[a-z]+\b"));
     let mut out: Vec<std::ops::Range<usize>> = CONTACT
         .find_iter(norm)
-        .chain(EN.find_iter(norm))
+        .chain(EN_PERSON.find_iter(norm))
         .map(|m| m.range())
         .collect();
     out.sort_by_key(|r| r.start);
@@ -421,9 +462,6 @@ impl<'k> Parser<'k> {
     /// cue, "在X见了", "新客户X", a leading company name ending in an
     /// industry word), for a log that names none of the rep's deals.
     pub fn customer_candidate(&self, raw: &str, normalized: &str) -> Option<String> {
-        static NEW: LazyLock<Regex> = LazyLock::new(|| {
-            re(r"(新客户|新客戶|一家|潜在客户|叫)([\p{Han}a-z0-9]{2,12}?)(的|，|,|\s|老板|$)")
-        });
         let words = &self.knowledge.name_words;
         let after_cue = VISIT_CUE_ZH
             .find(normalized)
@@ -431,7 +469,8 @@ impl<'k> Parser<'k> {
         let candidates = [
             after_cue,
             zh_customer_at(normalized),
-            NEW.captures(normalized)
+            NEW_CUSTOMER
+                .captures(normalized)
                 .and_then(|c| c.get(2))
                 .and_then(|m| valid_name(m.as_str())),
             self.company_in(normalized),
@@ -788,9 +827,8 @@ fn strip_trailing_contact(name: &str) -> &str {
 
 /// `在金鹰国际见了王总` → `金鹰国际`.
 fn zh_customer_at(norm: &str) -> Option<String> {
-    static AT: LazyLock<Regex> =
-        LazyLock::new(|| re(r"(在|去|到)([\p{Han}a-z0-9]{2,12}?)(见|和|跟|开|聊|谈|拜访)"));
-    AT.captures(norm)
+    ZH_AT
+        .captures(norm)
         .and_then(|c| c.get(2))
         .and_then(|m| valid_name(m.as_str()))
 }
@@ -825,21 +863,10 @@ fn valid_name(name: &str) -> Option<String> {
 
 /// English: "visited Acme Corp", "met John at Acme".
 fn en_customer(raw: &str) -> Option<String> {
-    static AT: LazyLock<Regex> =
-        LazyLock::new(|| re(r"\b(?:at|from|to|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)"));
-    // "… today - Harbor Foods, 200 staff", "Harbor Foods: met the owner".
-    static SET_OFF: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"(?:\s[-–]\s+|^)([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)+)(?:\s*[:,：-]|$)")
-    });
-    static VISITED: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"(?i:visited|called on|went to|dropped by|stopped by)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)",
-        )
-    });
-    let name = AT
+    let name = EN_AT
         .captures(raw)
-        .or_else(|| VISITED.captures(raw))
-        .or_else(|| SET_OFF.captures(raw))
+        .or_else(|| EN_VISITED.captures(raw))
+        .or_else(|| EN_SET_OFF.captures(raw))
         .and_then(|c| c.get(1))
         .map(|m| m.as_str())?;
     // "Greenfield Foods Ltd. Spoke with …": the name ends with its sentence.
@@ -853,13 +880,6 @@ fn en_customer(raw: &str) -> Option<String> {
 
 /// The date words of a plan clause: (due date, the words).
 pub fn parse_due(norm: &str, today: NaiveDate) -> (Option<NaiveDate>, Option<String>) {
-    static WEEKDAY: LazyLock<Regex> =
-        LazyLock::new(|| re(r"(下下|下)?(周|星期|礼拜)([一二三四五六日天1-7])"));
-    static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(\d{1,2})(日|号)"));
-    static DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})号"));
-    static EN_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"\b(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
-    });
     let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
     if let Some(c) = WEEKDAY.captures(norm) {
         let weeks = match c.get(1).map(|m| m.as_str()) {
@@ -945,18 +965,41 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
+    /// Every built-in pattern of this file compiles (a bad one would be
+    /// counted and replaced by one that never matches).
     #[test]
-    fn patterns_compile() {
-        for p in [
-            &*VISIT_CUE_ZH,
-            &*PLAN,
-            &*NEGATED,
-            &*CONTACT,
-            &*CONTACT_EN,
-            &*ROLE,
-        ] {
+    fn every_pattern_compiles() {
+        let statics: [&Regex; 18] = [
+            &VISIT_CUE_ZH,
+            &PLAN,
+            &YESTERDAY,
+            &DAY_BEFORE,
+            &NEGATED,
+            &CONTACT,
+            &CONTACT_EN,
+            &ROLE,
+            &NEW_CUSTOMER,
+            &EN_PERSON,
+            &ZH_AT,
+            &EN_AT,
+            &EN_SET_OFF,
+            &EN_VISITED,
+            &WEEKDAY,
+            &MONTH_DAY,
+            &DAY,
+            &EN_WEEKDAY,
+        ];
+        for p in statics {
             assert_ne!(p.as_str(), "[^\\s\\S]");
         }
+        for (_, p) in MODE_CUES.iter() {
+            assert_ne!(p.as_str(), "[^\\s\\S]");
+        }
+        assert_eq!(
+            BAD_PATTERNS.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "a built-in pattern does not compile (see the error log)"
+        );
     }
 
     #[test]

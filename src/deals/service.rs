@@ -9,10 +9,10 @@ use super::model::{
 };
 use super::parse::{parse_command, Command, Parsed, Parser};
 use super::program::{program, recompute, suggest_mode};
+use super::store::DealStore;
 use super::{Clock, DealError, DealSettings, View};
 use crate::knowledge::{Body, Knowledge};
 use crate::reply::{Item, Reply};
-use super::store::DealStore;
 use crate::text::{edit_distance, Normalizer};
 use crate::user::UserKey;
 

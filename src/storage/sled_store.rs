@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::deals::{Change, DealStore, Recompute, RemovedVisit, StorageError};
 use crate::deals::model::{Deal, Visit, SCHEMA_VERSION};
+use crate::deals::{Change, DealStore, Recompute, RemovedVisit, StorageError};
 use crate::user::UserKey;
 
 mod pending;

@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Duration, Local, TimeZone};
+use ussbot::deals::DealStore;
 use ussbot::deals::{DealService, DealSettings, ExportFormat};
 use ussbot::knowledge::Knowledge;
 use ussbot::reply::Reply;
-use ussbot::deals::DealStore;
 use ussbot::storage::open_sled;
 use ussbot::text::Normalizer;
 use ussbot::user::UserKey;

@@ -485,7 +485,6 @@ mod synthetic {
     use ussbot::knowledge::{load_sources, Kind};
     use ussbot_synth::{case_files, labelled_queries, queries, Spec, CASES_PER_FILE};
 
-
     fn load(spec: Spec) -> ussbot::knowledge::Knowledge {
         match load_sources(case_files(spec)) {
             Ok(k) => k,
