@@ -129,20 +129,40 @@ async fn a_missing_data_file_is_not_a_fresh_store() {
     ));
 }
 
+/// A data path that cannot be opened as a store directory is a clear
+/// error naming it, never a fresh store: a file where the directory should
+/// be (so the check holds when the tests run as root, as CI does), and,
+/// for other users, a directory without permissions.
 #[cfg(unix)]
 #[tokio::test]
-async fn an_unreadable_directory_is_a_clear_error() {
+async fn an_unreadable_data_path_is_a_clear_error() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("data");
+    let file = dir.path().join("data");
+    std::fs::write(&file, "not a store").expect("write");
+    let result = open_sled(&file);
+    let Err(e @ StorageError::Unreadable { .. }) = &result else {
+        panic!("expected Unreadable, got {result:?}");
+    };
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&file.display().to_string()) && msg.contains("not a directory"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        "not a store",
+        "the file is untouched"
+    );
+
+    if unsafe_is_root() {
+        return; // root reads a directory whatever its permissions
+    }
+    let path = dir.path().join("locked");
     drop(open_sled(&path).expect("open"));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
     let result = open_sled(&path);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
-    if std::fs::read_dir(&path).is_ok() && unsafe_is_root() {
-        // root reads anything; nothing to test.
-        return;
-    }
     assert!(
         matches!(result, Err(StorageError::Unreadable { .. })),
         "expected Unreadable, got {result:?}"
