@@ -380,7 +380,11 @@ async fn guild_message_is_answered_only_when_the_bot_is_mentioned() {
     );
     // Give the ignored message a sure chance: one more round trip through the gateway.
     let probe = run.dm(user, "/help").await;
-    assert!(!probe.visible_text().is_empty());
+    assert!(
+        probe.visible_text().contains("/case"),
+        "{}",
+        probe.visible_text()
+    );
     let extra: Vec<_> = run
         .fake
         .drain()
@@ -431,10 +435,11 @@ async fn deal_commands_are_deferred_and_ephemeral_in_guilds_not_in_dms() {
         None,
         &[("customer", "测试客户丙"), ("notes", "初次拜访")],
     );
-    for data in [
-        visit,
-        slash_data("deals", None, &[]),
-        slash_data("undo", None, &[]),
+    // (command, what its answer says)
+    for (data, says) in [
+        (visit, "测试客户丙"),
+        (slash_data("deals", None, &[]), "我的商机：1 个进行中"),
+        (slash_data("undo", None, &[]), "已撤销 测试客户丙"),
     ] {
         let (cb, fin) = run.slash(user, Some(GUILD), data.clone()).await;
         assert_eq!(
@@ -447,8 +452,9 @@ async fn deal_commands_are_deferred_and_ephemeral_in_guilds_not_in_dms() {
             "deal replies are ephemeral in a guild: {data}"
         );
         assert!(
-            !fin.visible_text().trim().is_empty(),
-            "an answer follows the deferral"
+            fin.visible_text().contains(says),
+            "the deal answer follows the deferral: {data} got {}",
+            fin.visible_text()
         );
         assert_no_pings(&fin);
     }
@@ -698,7 +704,8 @@ async fn everyone_and_role_mentions_never_ping() {
 async fn reconnects_after_the_gateway_drops_and_answers_again() {
     let run = start(false).await;
     let user = 10_010;
-    assert!(!run.dm(user, "/help").await.visible_text().is_empty());
+    let help = run.dm(user, "/help").await.visible_text();
+    assert!(help.contains("/case"), "{help}");
     run.fake.drop_gateway();
     run.fake.wait_sessions(2).await;
     assert!(run.fake.resumes() + run.fake.identifies().len() >= 2);

@@ -224,26 +224,32 @@ fn out_of_scope_messages_get_the_honest_fallback() {
 #[test]
 fn hostile_input_never_panics_and_gets_a_reply() {
     let long = "太贵".repeat(50_000);
+    // (input, the kind of reply a user should get)
     let inputs = [
-        "",
-        "   ",
-        "\u{0}\u{1}\u{7}\u{1b}[31m",
-        "😀😀😀",
-        "\u{200b}\u{200b}",
-        "\u{FFFD}\u{FFFD}",
-        long.as_str(),
-        "/",
-        "/case",
-        "//////",
-        "((((((",
-        "M+a+N+x+y",
+        ("", "help"),
+        ("   ", "help"),
+        ("\u{0}\u{1}\u{7}\u{1b}[31m", "none"),
+        ("😀😀😀", "none"),
+        ("\u{200b}\u{200b}", "none"),
+        ("\u{FFFD}\u{FFFD}", "none"),
+        // 100,000 characters of an objection still get the objection answer.
+        (long.as_str(), "objection"),
+        // A command that is no command says which commands there are.
+        ("/", "error"),
+        ("//////", "error"),
+        ("/case", "case"),
+        ("((((((", "none"),
+        ("M+a+N+x+y", "man"),
     ];
-    for input in inputs {
+    for (input, kind) in inputs {
         let r = ask(input);
-        assert!(!r.text().is_empty(), "{input:?} got an empty reply");
+        assert_eq!(r.kind, kind, "{input:?}: {}", r.text());
+        let t = r.text();
+        assert!(!t.trim().is_empty(), "{input:?} got an empty reply");
+        if kind == "error" {
+            assert!(t.contains("/case") && t.contains("/help"), "{input:?}: {t}");
+        }
     }
-    // 100,000 characters of an objection still get the objection answer.
-    assert_eq!(ask(&long).kind, "objection");
 }
 
 #[test]
