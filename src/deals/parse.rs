@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, Weekday};
 use regex::Regex;
 
 use super::model::{Contact, ManField, ManValue, NextStep, SalesMode, Touch};
-use crate::knowledge::Knowledge;
+use crate::knowledge::{Knowledge, LogCues};
 use crate::text::Normalizer;
 
 /// A deal command.
@@ -289,34 +289,11 @@ static NEW_CUSTOMER: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(新客户|新客戶|一家|潜在客户|叫)([\p{Han}a-z0-9]{2,12}?)(的|，|,|\s|老板|$)")
 });
 
-/// Words that say a visit happened (Chinese, on normalized text).
-static VISIT_CUE_ZH: LazyLock<Regex> = LazyLock::new(|| {
-    re("(拜访了|拜访完|拜访过|去拜访|走访了|见了|见过|见到了|约见了|去了|跑了一趟|上门|登门|面谈了|碰了个面|开了个会|(今天|昨天|前天|上午|下午|早上|刚才|刚刚|刚)(又)?(去|到))")
-});
-/// A clause about the future: a plan, not a done activity.
-static PLAN: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(下周|下星期|下礼拜|明天|后天|下次|下一次|下回|接下来|之后再|回头|计划|打算|准备去|准备做|准备给|约了下|约好下|定了下|将要|[^上]周[一二三四五六日天]|星期[一二三四五六日天]|\d+月\d+(日|号)|\d+号|\bnext\b|\btomorrow\b|\bwill\b|\bplan(ned)? to\b|\bgoing to\b|\bscheduled\b|\bmonday\b|\btuesday\b|\bwednesday\b|\bthursday\b|\bfriday\b)",
-    )
-});
-/// "Yesterday" shifts the visit time back.
-static YESTERDAY: LazyLock<Regex> = LazyLock::new(|| re(r"(昨天|yesterday)"));
-static DAY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"前天"));
-/// Negation right before a match.
-static NEGATED: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(没|没有|未|还没|还没有|没能|不|didn't|did not|not|no|never)\s*$"));
-
-/// Title words that make a surname a contact (`王总`, `林经理`).
-const TITLES: &str =
-    "总经理|董事长|总监|经理|主任|部长|处长|科长|局长|主管|老师|书记|会计|总|董|工";
-/// Common surnames, so that `财务总监` is not read as a person called `务`.
-const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
-static CONTACT: LazyLock<Regex> = LazyLock::new(|| re(&format!("(小|老)?[{SURNAMES}]({TITLES})")));
 /// Where a normalized message names a customer's person (孙经理, 老王总,
 /// mr sun), for the understanding step to mask.
-pub fn people(norm: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out: Vec<std::ops::Range<usize>> = CONTACT
-        .find_iter(norm)
+pub fn people(k: &Knowledge, norm: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = LogCues::find_all(&k.log_cues.person, norm)
+        .into_iter()
         .chain(EN_PERSON.find_iter(norm))
         .map(|m| m.range())
         .collect();
@@ -329,36 +306,6 @@ static CONTACT_EN: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"\b(?:met with|met|with|saw|and|(?:Mr|Ms|Mrs|Dr)\.?)\s+((?:Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
     )
-});
-/// Role words near a contact.
-static ROLE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(决策人|决策者|发起人|教练|内线|一把手|老板|财务总监|信息总监|IT总监|cfo|ceo|cio|cto|采购|财务|信息部|it负责人|总经理|董事长|项目经理|decision maker|sponsor|coach)",
-    )
-});
-
-/// Mode cues: what the rep says about the deal's size and solution.
-static MODE_CUES: LazyLock<Vec<(SalesMode, Regex)>> = LazyLock::new(|| {
-    vec![
-        (
-            SalesMode::Strategic,
-            re(
-                r"(集团|大单|个性化|定制|上市公司|多组织|战略|\bnc\b|strategic|enterprise-wide|group-wide)",
-            ),
-        ),
-        (
-            SalesMode::Consultant,
-            re(
-                r"(一体化|业务软件|erp|供应链|进销存|生产管理|制造|u8|多部门|顾问|consultant|supply chain)",
-            ),
-        ),
-        (
-            SalesMode::Quick,
-            re(
-                r"(财务软件|标准财务|财务包|小单|小企业|记账|单机|\bt3\b|\bt\+|畅捷通|快刀|accounting package|small deal)",
-            ),
-        ),
-    ]
 });
 
 /// Clause delimiters in raw text.
@@ -443,12 +390,18 @@ impl<'k> Parser<'k> {
         }
     }
 
+    /// Whether the text right before a match negates it (没有做方案呈现).
+    fn negated(&self, before: &str) -> bool {
+        LogCues::matches(&self.knowledge.log_cues.negation, before)
+    }
+
     fn clauses(&self, raw: &str) -> Vec<Clause> {
         split_clauses(raw)
             .into_iter()
             .map(|c| {
                 let norm = self.normalize(c);
-                let plan = PLAN.is_match(&norm) && !norm.starts_with("上周");
+                let plan = LogCues::matches(&self.knowledge.log_cues.plan, &norm)
+                    && !norm.starts_with("上周");
                 Clause {
                     raw: c.trim().to_string(),
                     norm,
@@ -463,16 +416,16 @@ impl<'k> Parser<'k> {
     /// industry word), for a log that names none of the rep's deals.
     pub fn customer_candidate(&self, raw: &str, normalized: &str) -> Option<String> {
         let words = &self.knowledge.name_words;
-        let after_cue = VISIT_CUE_ZH
-            .find(normalized)
-            .and_then(|m| zh_customer_after(&normalized[m.end()..]));
+        let k = self.knowledge;
+        let after_cue = LogCues::find(&k.log_cues.visit, normalized)
+            .and_then(|m| zh_customer_after(k, &normalized[m.end()..]));
         let candidates = [
             after_cue,
-            zh_customer_at(normalized),
+            zh_customer_at(k, normalized),
             NEW_CUSTOMER
                 .captures(normalized)
                 .and_then(|c| c.get(2))
-                .and_then(|m| valid_name(m.as_str())),
+                .and_then(|m| valid_name(k, m.as_str())),
             self.company_in(normalized),
             en_customer(raw),
         ];
@@ -550,8 +503,9 @@ impl<'k> Parser<'k> {
                 {
                     e += x.len();
                 }
-                let name = strip_trailing_contact(&normalized[start..e]);
-                if let Some(n) = valid_name(name).filter(|n| words.can_be_a_name(n)) {
+                let name = strip_trailing_contact(self.knowledge, &normalized[start..e]);
+                if let Some(n) = valid_name(self.knowledge, name).filter(|n| words.can_be_a_name(n))
+                {
                     if best.as_ref().is_none_or(|(s, _)| start < *s) {
                         best = Some((start, n));
                     }
@@ -566,9 +520,10 @@ impl<'k> Parser<'k> {
         let mut f = VisitFacts::default();
         let clauses = self.clauses(body);
         let whole_norm = self.normalize(body);
-        if DAY_BEFORE.is_match(&whole_norm) {
+        let cues = &self.knowledge.log_cues;
+        if LogCues::matches(&cues.day_before, &whole_norm) {
             f.days_ago = 2;
-        } else if YESTERDAY.is_match(&whole_norm) {
+        } else if LogCues::matches(&cues.yesterday, &whole_norm) {
             f.days_ago = 1;
         }
         for c in &clauses {
@@ -607,8 +562,8 @@ impl<'k> Parser<'k> {
                 }
             }
         }
-        f.contacts = contacts(body, &whole_norm, &self.knowledge.name_words.our_side);
-        f.mode_cue = mode_cue(&whole_norm);
+        f.contacts = contacts(self.knowledge, body, &whole_norm);
+        f.mode_cue = mode_cue(self.knowledge, &whole_norm);
         f.touch = self.touch(&clauses);
         f
     }
@@ -633,7 +588,7 @@ impl<'k> Parser<'k> {
             let said = done.iter().any(|c| {
                 patterns
                     .iter()
-                    .any(|p| p.find_iter(c).any(|m| !NEGATED.is_match(&c[..m.start()])))
+                    .any(|p| p.find_iter(c).any(|m| !self.negated(&c[..m.start()])))
             });
             if said {
                 return t;
@@ -646,10 +601,10 @@ impl<'k> Parser<'k> {
     fn activities(&self, norm: &str) -> Vec<String> {
         let mut out = Vec::new();
         for (entry, act) in self.knowledge.activities() {
-            let hit = act.log_patterns.iter().any(|p| {
-                p.find_iter(norm)
-                    .any(|m| !NEGATED.is_match(&norm[..m.start()]))
-            });
+            let hit = act
+                .log_patterns
+                .iter()
+                .any(|p| p.find_iter(norm).any(|m| !self.negated(&norm[..m.start()])));
             if hit {
                 out.push(entry.id.0.clone());
             }
@@ -679,18 +634,24 @@ impl<'k> Parser<'k> {
 
 /// The sales mode a normalized text hints at (集团 and 定制 for 战略,
 /// 供应链 for 顾问, 标准财务 for 快刀).
-pub fn mode_cue(norm: &str) -> Option<SalesMode> {
-    MODE_CUES
-        .iter()
-        .find(|(_, p)| p.is_match(norm))
-        .map(|(m, _)| *m)
+pub fn mode_cue(k: &Knowledge, norm: &str) -> Option<SalesMode> {
+    let (id, _) = k.log_cues.modes.iter().find(|(_, p)| p.is_match(norm))?;
+    [
+        SalesMode::Quick,
+        SalesMode::Consultant,
+        SalesMode::Strategic,
+    ]
+    .into_iter()
+    .find(|m| m.id() == id)
 }
 
 /// Contacts in a message, with roles mentioned next to them.
-fn contacts(raw: &str, norm: &str, our_side: &[String]) -> Vec<Contact> {
+fn contacts(k: &Knowledge, raw: &str, norm: &str) -> Vec<Contact> {
+    let our_side = &k.name_words.our_side;
+    let role_cue = &k.log_cues.role;
     let mut out: Vec<Contact> = Vec::new();
     let mut ours: Vec<String> = Vec::new();
-    for m in CONTACT.find_iter(norm) {
+    for m in LogCues::find_all(&k.log_cues.person, norm) {
         let name = m.as_str().to_string();
         if out.iter().any(|c| c.name == name) || ours.contains(&name) {
             continue;
@@ -729,12 +690,12 @@ fn contacts(raw: &str, norm: &str, our_side: &[String]) -> Vec<Contact> {
             .rev()
             .collect();
         let after: String = norm[m.end()..].chars().take(8).collect();
-        let role = ROLE
-            .find(&after)
+        let role = LogCues::find(role_cue, &after)
             .filter(|r| after[..r.start()].chars().count() <= 3)
             .or_else(|| {
-                ROLE.find_iter(&before)
+                LogCues::find_all(role_cue, &before)
                     .last()
+                    .copied()
                     .filter(|r| before[r.end()..].chars().count() <= 1)
             })
             .map(|r| r.as_str().to_string());
@@ -759,40 +720,8 @@ fn contacts(raw: &str, norm: &str, our_side: &[String]) -> Vec<Contact> {
     out
 }
 
-/// Characters that end a Chinese customer name after a cue.
-const NAME_STOP: &[&str] = &[
-    " ",
-    "见",
-    "和",
-    "跟",
-    "与",
-    "聊",
-    "谈",
-    "的",
-    "确认",
-    "做",
-    "给",
-    "把",
-    "开",
-    "讨论",
-    "沟通",
-    "了解",
-    "介绍",
-    "演示",
-    "拜访",
-    "签",
-    "收",
-    "交",
-    "发",
-    "约",
-    "今天",
-    "上午",
-    "下午",
-    "公司的",
-];
-
 /// `拜访了金鹰国际，…` → `金鹰国际`.
-fn zh_customer_after(rest: &str) -> Option<String> {
+fn zh_customer_after(k: &Knowledge, rest: &str) -> Option<String> {
     let rest = rest.trim_start();
     let rest = rest.strip_prefix("了").unwrap_or(rest).trim_start();
     let rest = rest
@@ -804,43 +733,42 @@ fn zh_customer_after(rest: &str) -> Option<String> {
         .find_map(|p| rest.strip_prefix(p))
         .unwrap_or(rest)
         .trim_start();
-    let mut end = rest.len();
-    for stop in NAME_STOP {
-        if let Some(i) = rest.find(stop) {
+    let mut end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    for stop in &k.name_words.name_stop {
+        if let Some(i) = rest.find(stop.as_str()) {
             if i > 0 {
                 end = end.min(i);
             }
         }
     }
-    let name = strip_trailing_contact(rest[..end].trim());
-    valid_name(name)
+    let name = strip_trailing_contact(k, rest[..end].trim());
+    valid_name(k, name)
 }
 
 /// `金鹰国际王总` → `金鹰国际`: a person named at the end of the name is a
 /// contact at the customer, not part of the customer's name.
-fn strip_trailing_contact(name: &str) -> &str {
-    CONTACT
-        .find_iter(name)
+fn strip_trailing_contact<'a>(k: &Knowledge, name: &'a str) -> &'a str {
+    LogCues::find_all(&k.log_cues.person, name)
+        .into_iter()
         .find(|m| m.end() == name.len() && m.start() > 0)
         .map_or(name, |m| name[..m.start()].trim_end())
 }
 
 /// `在金鹰国际见了王总` → `金鹰国际`.
-fn zh_customer_at(norm: &str) -> Option<String> {
+fn zh_customer_at(k: &Knowledge, norm: &str) -> Option<String> {
     ZH_AT
         .captures(norm)
         .and_then(|c| c.get(2))
-        .and_then(|m| valid_name(m.as_str()))
+        .and_then(|m| valid_name(k, m.as_str()))
 }
 
-fn valid_name(name: &str) -> Option<String> {
+fn valid_name(k: &Knowledge, name: &str) -> Option<String> {
     let n = name.chars().count();
     if !(2..=20).contains(&n) {
         return None;
     }
     // A person (`王总`) or a pronoun is not a customer.
-    if CONTACT
-        .find(name)
+    if LogCues::find(&k.log_cues.person, name)
         .is_some_and(|m| m.start() == 0 && m.end() == name.len())
     {
         return None;
@@ -969,15 +897,8 @@ mod tests {
     /// counted and replaced by one that never matches).
     #[test]
     fn every_pattern_compiles() {
-        let statics: [&Regex; 18] = [
-            &VISIT_CUE_ZH,
-            &PLAN,
-            &YESTERDAY,
-            &DAY_BEFORE,
-            &NEGATED,
-            &CONTACT,
+        let statics: [&Regex; 11] = [
             &CONTACT_EN,
-            &ROLE,
             &NEW_CUSTOMER,
             &EN_PERSON,
             &ZH_AT,
@@ -990,9 +911,6 @@ mod tests {
             &EN_WEEKDAY,
         ];
         for p in statics {
-            assert_ne!(p.as_str(), "[^\\s\\S]");
-        }
-        for (_, p) in MODE_CUES.iter() {
             assert_ne!(p.as_str(), "[^\\s\\S]");
         }
         assert_eq!(
@@ -1060,25 +978,36 @@ mod tests {
         assert_eq!(parse_command("拜访前要准备什么"), Parsed::NotDeal);
     }
 
+    /// The shipped knowledge, whose cues and name words the parser reads.
+    fn shipped() -> Knowledge {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        crate::knowledge::load_dir(&dir).expect("knowledge loads")
+    }
+
     #[test]
     fn a_contact_after_the_customer_is_not_part_of_its_name() {
+        let k = shipped();
         assert_eq!(
-            zh_customer_after("了金鹰国际王总").as_deref(),
+            zh_customer_after(&k, "了金鹰国际王总").as_deref(),
             Some("金鹰国际")
         );
         assert_eq!(
-            zh_customer_after("了金鹰国际小王总").as_deref(),
+            zh_customer_after(&k, "了金鹰国际小王总").as_deref(),
             Some("金鹰国际")
         );
-        assert_eq!(zh_customer_after("了金鹰国际").as_deref(), Some("金鹰国际"));
+        assert_eq!(
+            zh_customer_after(&k, "了金鹰国际").as_deref(),
+            Some("金鹰国际")
+        );
     }
 
     #[test]
     fn contacts_with_roles() {
+        let k = shipped();
         let c = contacts(
+            &k,
             "见了小王总和财务总监林总",
             &crate::text::normalize("见了小王总和财务总监林总"),
-            &[],
         );
         let names: Vec<_> = c.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, vec!["小王总", "林总"]);

@@ -464,7 +464,7 @@ impl DealService {
             for n in names.filter(|n| !n.is_empty()) {
                 rest = rest.replace(n.as_str(), " ");
             }
-            facts.mode_cue = super::parse::mode_cue(&rest);
+            facts.mode_cue = super::parse::mode_cue(&self.knowledge, &rest);
         }
         let seq = self.store.next_seq().await?;
         let mut visit = Visit {

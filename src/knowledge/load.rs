@@ -38,6 +38,7 @@ pub(crate) struct RawSet {
     pub name_words: Vec<(usize, RawNameWords)>,
     pub message_cues: Vec<(usize, RawMessageCue)>,
     pub touchpoints: Vec<(usize, RawTouchpoint)>,
+    pub log_cues: Vec<(usize, RawLogCue)>,
     pub problems: Vec<Problem>,
 }
 
@@ -91,6 +92,7 @@ const TABLES: &[&str] = &[
     "name_words",
     "message_cue",
     "touchpoint",
+    "log_cue",
 ];
 
 /// Read every `*.toml` file of a directory, sorted by name.
@@ -244,6 +246,7 @@ fn parse_file(set: &mut RawSet, file_no: usize) {
             "name_words" => push!(name_words),
             "message_cue" => push!(message_cues),
             "touchpoint" => push!(touchpoints),
+            "log_cue" => push!(log_cues),
             _ => {}
         }
     }

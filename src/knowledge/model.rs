@@ -538,6 +538,13 @@ pub struct NameWords {
     /// Words before a person that make them one of ours, not the
     /// customer's (售前李工, 顾问小周, 我方：…).
     pub our_side: Vec<String>,
+    /// Title words that make a surname a person (总, 经理, 主任 …).
+    pub titles: Vec<String>,
+    /// Common surnames, one character each, so that 财务总监 is not read as
+    /// a person called 务.
+    pub surnames: Vec<char>,
+    /// Words that end a customer's name written after a visit cue (见, 和, 的 …).
+    pub name_stop: Vec<String>,
     /// (Chinese industry word, English word for it): 钢铁 → steel, so that
     /// "Guangzhou Steel" is 广州钢铁集团 and "Haicheng Logistics" is not
     /// 海诚集团.
@@ -605,6 +612,47 @@ impl NameWords {
     }
 }
 
+/// What a visit note is read by (`[[log_cue]]` and the person words of
+/// `[[name_words]]`), each cue's patterns joined into one regex. A cue the
+/// knowledge does not give never matches.
+#[derive(Debug, Clone, Default)]
+pub struct LogCues {
+    /// A visit happened; the customer's name follows.
+    pub visit: Option<regex::Regex>,
+    /// A clause about the future.
+    pub plan: Option<regex::Regex>,
+    /// A negation right before a match (anchored at the end).
+    pub negation: Option<regex::Regex>,
+    /// The visit was yesterday.
+    pub yesterday: Option<regex::Regex>,
+    /// The visit was the day before yesterday.
+    pub day_before: Option<regex::Regex>,
+    /// A contact's role.
+    pub role: Option<regex::Regex>,
+    /// (mode id, its cue), in file order.
+    pub modes: Vec<(String, regex::Regex)>,
+    /// A person: (小|老)? surname title.
+    pub person: Option<regex::Regex>,
+}
+
+impl LogCues {
+    /// Whether `cue` matches `text`.
+    pub fn matches(cue: &Option<regex::Regex>, text: &str) -> bool {
+        cue.as_ref().is_some_and(|r| r.is_match(text))
+    }
+
+    /// The first match of `cue` in `text`.
+    pub fn find<'t>(cue: &Option<regex::Regex>, text: &'t str) -> Option<regex::Match<'t>> {
+        cue.as_ref().and_then(|r| r.find(text))
+    }
+
+    /// Every match of `cue` in `text`.
+    pub fn find_all<'t>(cue: &Option<regex::Regex>, text: &'t str) -> Vec<regex::Match<'t>> {
+        cue.as_ref()
+            .map_or(Vec::new(), |r| r.find_iter(text).collect())
+    }
+}
+
 /// The whole validated knowledge base.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
@@ -628,6 +676,8 @@ pub struct Knowledge {
     pub message_cues: MessageCues,
     /// (touchpoint kind name, its patterns), in file order.
     pub touchpoints: Vec<(String, Vec<regex::Regex>)>,
+    /// What visit notes are read by.
+    pub log_cues: LogCues,
 }
 
 impl Knowledge {

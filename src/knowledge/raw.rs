@@ -31,6 +31,7 @@
 //! | `[[example]]`    | labelled messages: how reps ask for an entry (or `none`) | `examples.toml` |
 //! | `[[name_words]]` | words that end a company name, or show a text is not one | `names.toml` |
 //! | `[[message_cue]]` | words that make a message a question, a request or a report | `cues.toml` |
+//! | `[[log_cue]]`    | words a visit note is read by: visit, plan, negation, day, role and mode cues | `cues.toml` |
 //! | `[[touchpoint]]` | words that say what kind of contact a log records (call, letter, demo …) | `cues.toml` |
 //! | `[[utterance]]`  | labelled messages: what kind of message a rep typed (a log, a deal question …) | `utterances.toml` |
 
@@ -469,5 +470,18 @@ pub struct RawTouchpoint {
     /// or `lost`.
     pub kind: S<String>,
     /// Regular expressions over one normalized clause of the log.
+    pub patterns: Vec<S<String>>,
+}
+
+/// Patterns a visit note is read by.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogCue {
+    /// `visit` (a visit happened, before the customer's name), `plan` (a
+    /// clause about the future), `negation` (right before a match, ending
+    /// in `$`), `yesterday`, `day_before`, `role` (a contact's role), or a
+    /// mode: `mode.quick`, `mode.consultant`, `mode.strategic`.
+    pub cue: S<String>,
+    /// Regular expressions over the normalized note.
     pub patterns: Vec<S<String>>,
 }

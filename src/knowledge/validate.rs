@@ -828,12 +828,23 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             "industry" => &mut name_words.industry,
             "not_a_name" => &mut name_words.not_a_name,
             "our_side" => &mut name_words.our_side,
+            "title" => &mut name_words.titles,
+            "name_stop" => &mut name_words.name_stop,
+            "surname" => {
+                for t in &w.words {
+                    let text = cx.text(*f, t, "words");
+                    name_words
+                        .surnames
+                        .extend(text.chars().filter(|c| !c.is_whitespace()));
+                }
+                continue;
+            }
             other => {
                 cx.report(
                     *f,
                     w.kind.span().start,
                     format!(
-                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, our_side, translation"
+                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, our_side, title, surname, name_stop, translation"
                     ),
                 );
                 continue;
@@ -911,6 +922,8 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         touchpoints.push((kind.to_string(), patterns));
     }
 
+    let log_cues = log_cues(&mut cx, &set.log_cues, &name_words);
+
     let mut problems = cx.problems;
     if !problems.is_empty() {
         problems.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
@@ -930,9 +943,94 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             name_words,
             message_cues,
             touchpoints,
+            log_cues,
             ..Knowledge::default()
         },
     ))
+}
+
+/// The visit-note cues, each cue's patterns (checked one by one, for
+/// `file:line:col`) joined into one regex, and the person pattern built
+/// from the title and surname words.
+fn log_cues(cx: &mut Ctx<'_>, raw: &[(usize, RawLogCue)], words: &NameWords) -> LogCues {
+    const CUES: [&str; 9] = [
+        "visit",
+        "plan",
+        "negation",
+        "yesterday",
+        "day_before",
+        "role",
+        "mode.quick",
+        "mode.consultant",
+        "mode.strategic",
+    ];
+    let mut by_cue: Vec<(String, Vec<String>)> = Vec::new();
+    for (f, c) in raw {
+        let name = c.cue.get_ref().as_str();
+        if !CUES.contains(&name) {
+            let hint = closest(name, CUES.iter().copied())
+                .map(|x| format!("did you mean `{x}`? "))
+                .unwrap_or_default();
+            cx.report(
+                *f,
+                c.cue.span().start,
+                format!("`cue` is `{name}`; {hint}cues are {}", CUES.join(", ")),
+            );
+            continue;
+        }
+        let ok: Vec<String> = c
+            .patterns
+            .iter()
+            .filter(|p| cx.pattern(*f, p, "patterns").is_some())
+            .map(|p| p.get_ref().clone())
+            .collect();
+        match by_cue.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => v.extend(ok),
+            None => by_cue.push((name.to_string(), ok)),
+        }
+    }
+    let joined = |name: &str| -> Option<Regex> {
+        let (_, pats) = by_cue.iter().find(|(n, _)| n == name)?;
+        if pats.is_empty() {
+            return None;
+        }
+        let alt = pats
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
+        // A negation is anchored at the end of the text before a match.
+        let alt = if name == "negation" {
+            format!("(?:{alt})")
+        } else {
+            alt
+        };
+        Regex::new(&alt).ok()
+    };
+    let mut titles = words.titles.clone();
+    titles.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
+    let person = (!titles.is_empty() && !words.surnames.is_empty()).then(|| {
+        let surnames: String = words
+            .surnames
+            .iter()
+            .map(|c| regex::escape(&c.to_string()))
+            .collect();
+        let titles: Vec<String> = titles.iter().map(|t| regex::escape(t)).collect();
+        Regex::new(&format!("(小|老)?[{surnames}]({})", titles.join("|"))).ok()
+    });
+    LogCues {
+        visit: joined("visit"),
+        plan: joined("plan"),
+        negation: joined("negation"),
+        yesterday: joined("yesterday"),
+        day_before: joined("day_before"),
+        role: joined("role"),
+        modes: ["mode.strategic", "mode.consultant", "mode.quick"]
+            .iter()
+            .filter_map(|m| joined(m).map(|r| (m.to_string(), r)))
+            .collect(),
+        person: person.flatten(),
+    }
 }
 
 /// The known id closest to `target` by edit distance, if close enough.

@@ -181,7 +181,7 @@ fn allowed(kind: MessageKind, score: f32, cues: Cues, named: bool) -> bool {
 pub fn understand(engine: &Engine, normalized: &str, deals: &[Deal]) -> Understanding {
     let knowledge = engine.knowledge();
     let mut found = mention::find(normalized, deals, &knowledge.name_words);
-    let people = people(normalized);
+    let people = people(knowledge, normalized);
     let mut through_contact = false;
     if found.mention == Mention::None {
         found.mention = by_contact(normalized, &people, deals);

@@ -179,3 +179,33 @@ fn a_missing_directory_is_a_clear_error() {
         p[0]
     );
 }
+
+/// The vocabulary the deal understanding reads by is checked like every
+/// other pattern: a bad cue, touchpoint or visit-note pattern, or an
+/// unknown cue name, is an error at its place, not a cue that never fires.
+#[test]
+fn bad_cues_and_name_words_are_check_errors_at_their_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("cues.toml"),
+        "[[log_cue]]\ncue = \"plan\"\npatterns = [\"下周(\"]\n\n\
+         [[log_cue]]\ncue = \"plann\"\npatterns = [\"明天\"]\n\n\
+         [[touchpoint]]\nkind = \"call\"\npatterns = [\"电话[\"]\n\n\
+         [[message_cue]]\ncue = \"question\"\npatterns = [\"怎么(\"]\n\n\
+         [[name_words]]\nkind = \"industry\"\nwords = [\"钢铁\", \"Steel\"]\n\n\
+         [[utterance]]\nkind = \"lg\"\ntexts = [\"拜访了{客户}\"]\n",
+    )
+    .expect("write");
+    let err = ussbot::knowledge::load_dir(dir.path()).expect_err("refused");
+    let text = err.to_string();
+    for want in [
+        "cues.toml:3:13: invalid pattern in `patterns`",
+        "cues.toml:6:7: `cue` is `plann`; did you mean `plan`?",
+        "cues.toml:11:13: invalid pattern in `patterns`",
+        "cues.toml:15:13: invalid pattern in `patterns`",
+        "cues.toml:19:16: `Steel` is not normalized; write `steel`",
+        "cues.toml:22:8: `kind` is `lg`; did you mean `log`?",
+    ] {
+        assert!(text.contains(want), "missing `{want}` in:\n{text}");
+    }
+}
