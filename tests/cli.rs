@@ -171,6 +171,51 @@ fn a_bad_config_names_file_line_and_column() {
     );
 }
 
+/// Regression: semantic config errors were located with `text.find(key)`,
+/// so they pointed at the first comment or other text naming the key.
+#[test]
+fn a_config_error_names_the_line_of_the_field_not_a_comment_that_mentions_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str, text: &str| {
+        let cfg = dir.path().join(name);
+        std::fs::write(&cfg, text).unwrap();
+        let o = bin()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        stderr(&o)
+    };
+
+    let err = check(
+        "small.toml",
+        "[knowledge]\ndir = \"stale_days\"\n\n[deals]\n# stale_days = 0 is refused\nstale_days = 0\n",
+    );
+    assert!(
+        err.contains("small.toml:6:14: `deals.stale_days` must be at least 1"),
+        "{err}"
+    );
+
+    // The shipped file, with an empty prefix: `prefix` is also named in the
+    // comment on message_content, several lines above the key.
+    let shipped = std::fs::read_to_string("config.toml").unwrap();
+    let text = shipped.replace("prefix = \"!ussbot\"", "prefix = \" \"");
+    assert_ne!(text, shipped);
+    let line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("prefix ="))
+        .unwrap();
+    let err = check("shipped.toml", &text);
+    assert!(
+        err.contains(&format!(
+            "shipped.toml:{line}:10: `discord.prefix` must not be empty"
+        )),
+        "{err}"
+    );
+}
+
 #[test]
 fn the_shipped_config_is_valid_and_matches_the_defaults() {
     let text = std::fs::read_to_string("config.toml").unwrap();
