@@ -152,6 +152,59 @@ fn piped_chat_answers_every_line_and_survives_hostile_input() {
     assert_eq!(replies[6]["items"][0]["id"], "case.kfc");
 }
 
+/// `export` prints the whole export on stdout (it is written to memory
+/// first, so no stdout lock is held while it reads the store) and `import`
+/// of that output restores it.
+#[test]
+fn export_prints_every_deal_and_import_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for note in [
+        "/visit 金鹰国际 见了小王总，确认了需求范围",
+        "/visit \"Acme Corp\" met John, discussed their needs",
+    ] {
+        let o = ussbot(&data)
+            .args(["ask", "--user", "alice", note])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = ussbot(&data)
+        .args(["export", "--user", "alice", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header and one row per visit: {csv}"
+    );
+    assert!(
+        csv.contains("金鹰国际") && csv.contains("Acme Corp"),
+        "{csv}"
+    );
+
+    let o = ussbot(&data)
+        .args(["export", "--user", "alice"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = dir.path().join("alice.json");
+    std::fs::write(&file, &o.stdout).unwrap();
+    let o = ussbot(&dir.path().join("other"))
+        .arg("import")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("imported 2 deal(s) with 2 visit(s) for 1 user(s)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn a_bad_config_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
