@@ -163,8 +163,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Json => crate::deals::ExportFormat::Json,
                 Format::Csv => crate::deals::ExportFormat::Csv,
             };
+            // Export into memory, then print: no stdout lock is held while
+            // the export awaits the store.
+            let mut buf = Vec::new();
+            runtime()?.block_on(deals.export(&UserKey::new(platform, user), format, &mut buf))?;
             let mut out = std::io::stdout().lock();
-            runtime()?.block_on(deals.export(&UserKey::new(platform, user), format, &mut out))?;
+            out.write_all(&buf)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
@@ -195,9 +199,11 @@ fn chat(config: &Config, json: bool, user: UserKey) -> anyhow::Result<ExitCode> 
     rt.block_on(async {
         if interactive {
             let greeting = bot.handle(&user, "/help").await;
-            let mut out = std::io::stdout().lock();
-            console::print_reply(&mut out, &greeting, false)?;
+            // The lock is a temporary, released before the next await.
+            console::print_reply(&mut std::io::stdout().lock(), &greeting, false)?;
         }
+        // Unlocked `Stdout`: each write takes the lock and releases it, so
+        // none is held while the chat awaits the next line or the bot.
         let mut out = std::io::stdout();
         console::chat(&bot, &user, tokio::io::stdin(), &mut out, json, interactive).await
     })?;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 
 /// All settings. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -135,12 +136,8 @@ impl Config {
     }
 
     fn check(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
-        let at = |key: &str| {
-            let off = text.find(key).unwrap_or(0);
-            crate::knowledge::error::position(text, off)
-        };
-        let fail = |key: &str, message: String| {
-            let (line, col) = at(key);
+        let fail = |key: &[&str], message: String| {
+            let (line, col) = crate::knowledge::error::position(text, value_offset(text, key));
             Err(ConfigError::Invalid {
                 path: path.display().to_string(),
                 line,
@@ -150,20 +147,23 @@ impl Config {
         };
         if self.deals.stale_days == 0 {
             return fail(
-                "stale_days",
+                &["deals", "stale_days"],
                 "`deals.stale_days` must be at least 1".to_string(),
             );
         }
         if let Some(base) = &self.discord.api_base {
             if !(base.starts_with("http://") || base.starts_with("https://")) {
                 return fail(
-                    "api_base",
+                    &["discord", "api_base"],
                     format!("`discord.api_base` must be an http:// or https:// URL, got `{base}`"),
                 );
             }
         }
         if self.discord.prefix.trim().is_empty() {
-            return fail("prefix", "`discord.prefix` must not be empty".to_string());
+            return fail(
+                &["discord", "prefix"],
+                "`discord.prefix` must not be empty".to_string(),
+            );
         }
         Ok(())
     }
@@ -181,4 +181,27 @@ impl Config {
             }),
         }
     }
+}
+
+/// Byte offset of the value at `key` (such as `["discord", "prefix"]`),
+/// taken from the TOML parser's spans, so a comment or another table that
+/// mentions the same name is never blamed. Falls back to the deepest table
+/// found, or the start of the file.
+fn value_offset(text: &str, key: &[&str]) -> usize {
+    let Ok(root) = DeTable::parse(text) else {
+        return 0;
+    };
+    let mut table = root.get_ref();
+    let mut at = 0;
+    for name in key {
+        let Some(value) = table.get(*name) else {
+            break;
+        };
+        at = value.span().start;
+        match value.get_ref() {
+            DeValue::Table(inner) => table = inner,
+            _ => break,
+        }
+    }
+    at
 }

@@ -16,7 +16,9 @@ use std::io::Write;
 use chrono::{DateTime, Local};
 use serde::{Deserialize, Serialize};
 
-use super::model::{Customer, Deal, ManSetting, ManValue, ModeChoice, Outcome, SalesMode, Visit};
+use super::model::{
+    Customer, Deal, Man, ManField, ManSetting, ManValue, ModeChoice, Outcome, SalesMode, Visit,
+};
 use super::program::recompute;
 use super::{DealError, DealService};
 use crate::user::UserKey;
@@ -223,8 +225,12 @@ impl DealService {
         let parser = self.parser();
         let mut deals: BTreeMap<(UserKey, String), Deal> = BTreeMap::new();
         for (i, row) in r.records().enumerate() {
-            let line = i as u64 + 2;
-            let row = row.map_err(|e| bad(line, e.to_string()))?;
+            let row = row.map_err(|e| {
+                let line = e.position().map_or(i as u64 + 2, |p| p.line());
+                bad(line, e.to_string())
+            })?;
+            // The file's line: a quoted field may span several.
+            let line = row.position().map_or(i as u64 + 2, |p| p.line());
             let col = |n: usize| row.get(n).unwrap_or("").to_string();
             let time = |n: usize| -> Result<Option<DateTime<Local>>, DealError> {
                 let s = col(n);
@@ -304,21 +310,30 @@ impl DealService {
                 });
                 deal.updated = deal.updated.max(logged);
             }
-            // The MAN column restores answers the visits do not give.
-            let code: Vec<char> = col(8).chars().filter(|c| *c != '+').collect();
-            if code.len() == 3 {
+            // The MAN column restores answers the visits do not give; `?`
+            // is no answer. An empty column restores nothing.
+            let code = col(8);
+            let code = code.trim();
+            if !code.is_empty() {
+                let values = Man::parse_code(code).ok_or_else(|| {
+                    bad(
+                        line,
+                        format!(
+                            "column `man`: `{code}` is not a MAN code; write M, A, N in that \
+                             order, each upper case (yes), lower case (no) or ? (unknown), \
+                             joined by + (e.g. M+a+N)"
+                        ),
+                    )
+                })?;
                 deal.man_settings.clear();
-                for (f, c) in super::model::ManField::ALL.iter().zip(code) {
-                    let value = match c {
-                        'M' | 'A' | 'N' => ManValue::Yes,
-                        'm' | 'a' | 'n' => ManValue::No,
-                        _ => continue,
-                    };
-                    deal.man_settings.push(ManSetting {
-                        field: *f,
-                        value,
-                        at: created,
-                    });
+                for (field, value) in ManField::ALL.into_iter().zip(values) {
+                    if value != ManValue::Unknown {
+                        deal.man_settings.push(ManSetting {
+                            field,
+                            value,
+                            at: created,
+                        });
+                    }
                 }
             }
         }

@@ -231,6 +231,32 @@ impl Man {
             c(self.need.value, 'N', 'n')
         )
     }
+
+    /// Read a handbook code, the inverse of [`Man::code`]: M, A and N in
+    /// that order, joined by `+`, each upper case (yes), lower case (no) or
+    /// `?` (unknown). Values are in [`ManField::ALL`] order; `None` for
+    /// anything else (`A+M+N`, `MAN`, `M+a`).
+    pub fn parse_code(code: &str) -> Option<[ManValue; 3]> {
+        let mut parts = code.split('+');
+        let mut out = [ManValue::Unknown; 3];
+        for (value, letter) in out.iter_mut().zip(['m', 'a', 'n']) {
+            let mut cs = parts.next()?.chars();
+            let c = cs.next()?;
+            if cs.next().is_some() {
+                return None;
+            }
+            *value = if c == letter.to_ascii_uppercase() {
+                ManValue::Yes
+            } else if c == letter {
+                ManValue::No
+            } else if c == '?' {
+                ManValue::Unknown
+            } else {
+                return None;
+            };
+        }
+        parts.next().is_none().then_some(out)
+    }
 }
 
 /// A rep's explicit MAN answer (`/man 金鹰 money=yes`).

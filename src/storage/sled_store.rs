@@ -13,14 +13,22 @@
 //! deal's key, so concurrent writers to one deal retry instead of losing
 //! an update.
 //!
+//! Threads: every sled call of the async API, reads included, and the JSON
+//! coding of records run on tokio's blocking pool (`blocking`), never on
+//! a runtime thread the Discord gateway shares. Only the service's own
+//! `Change`/`Recompute` closures run on the calling task, between the read
+//! and the compare-and-swap.
+//!
 //! Durability: writes return only after sled's `flush` has completed; it
-//! runs on tokio's blocking pool ([`SledStore::flush`]), never on a
-//! runtime thread. sled 0.34 flushes with `sync_file_range` rather than `fsync`
-//! (sled#1452): the data is in the OS and survives the process being
-//! killed, but a power loss can still lose the last writes.
+//! runs on tokio's blocking pool too ([`SledStore::flush`]). sled 0.34
+//! flushes with `sync_file_range` rather than `fsync` (sled#1452): the data
+//! is in the OS and survives the process being killed, but a power loss can
+//! still lose the last writes.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -193,6 +201,23 @@ fn io_error(e: sled::Error) -> StorageError {
     StorageError::Io(e.to_string())
 }
 
+/// Run blocking sled work on tokio's blocking pool and wait for it without
+/// holding a runtime thread. `what` names the work if the task fails.
+async fn blocking<T, F>(what: &str, work: F) -> Result<T, StorageError>
+where
+    F: FnOnce() -> Result<T, StorageError> + Send + 'static,
+    T: Send + 'static,
+{
+    let job = tokio::task::spawn_blocking(work);
+    // Always give the other tasks on this thread their turn, even when the
+    // pool finishes the work before it is first waited on.
+    tokio::task::yield_now().await;
+    match job.await {
+        Ok(r) => r,
+        Err(e) => Err(StorageError::Io(format!("{what} task failed: {e}"))),
+    }
+}
+
 /// The key prefix of all of `user`'s deals.
 pub(crate) fn user_prefix(user: &UserKey) -> Vec<u8> {
     let mut k = Vec::with_capacity(8 + user.platform.len() + user.id.len());
@@ -288,39 +313,46 @@ impl SledStore {
     /// 0.34 (sled#1308, sled#1241; fixed only on sled's unreleased main).
     pub async fn flush(&self) -> Result<(), StorageError> {
         let db = self.db.clone();
-        match tokio::task::spawn_blocking(move || db.flush()).await {
-            Ok(r) => r.map(|_| ()).map_err(io_error),
-            Err(e) => Err(StorageError::Io(format!("flush task failed: {e}"))),
-        }
+        blocking("flush", move || db.flush().map(|_| ()).map_err(io_error)).await
     }
 
     /// Read-modify-write one key until the compare-and-swap wins. `f`
     /// returns `None` to leave the record as it is, `Some(None)` to delete
-    /// it, `Some(Some(deal))` to write it. Not yet flushed.
-    fn cas<F>(&self, key: &[u8], f: F) -> Result<Option<Deal>, StorageError>
+    /// it, `Some(Some(deal))` to write it. Not yet flushed. The read and the
+    /// swap run on the blocking pool; `f` runs on the calling task.
+    async fn cas<F>(&self, key: Vec<u8>, f: F) -> Result<Option<Deal>, StorageError>
     where
-        F: Fn(Option<Deal>) -> Option<Option<Deal>>,
+        F: Fn(Option<Deal>) -> Option<Option<Deal>> + Send,
     {
         loop {
-            let old = self.deals.get(key).map_err(io_error)?;
-            let current = match &old {
-                Some(b) => Some(decode(key, b)?),
-                None => None,
-            };
+            let (tree, k) = (self.deals.clone(), key.clone());
+            let (old, current) = blocking("read", move || {
+                let old = tree.get(&k).map_err(io_error)?;
+                let current = match &old {
+                    Some(b) => Some(decode(&k, b)?),
+                    None => None,
+                };
+                Ok((old, current))
+            })
+            .await?;
             let Some(new) = f(current.clone()) else {
                 return Ok(current);
             };
-            let new_bytes = match &new {
-                Some(d) => Some(encode(d)?),
-                None => None,
-            };
-            match self
-                .deals
-                .compare_and_swap(key, old, new_bytes)
-                .map_err(io_error)?
-            {
-                Ok(()) => return Ok(new),
-                Err(_) => continue,
+            let (tree, k) = (self.deals.clone(), key.clone());
+            let (swapped, new) = blocking("write", move || {
+                let new_bytes = match &new {
+                    Some(d) => Some(encode(d)?),
+                    None => None,
+                };
+                let swapped = tree
+                    .compare_and_swap(k, old, new_bytes)
+                    .map_err(io_error)?
+                    .is_ok();
+                Ok((swapped, new))
+            })
+            .await?;
+            if swapped {
+                return Ok(new);
             }
         }
     }
@@ -329,26 +361,34 @@ impl SledStore {
 #[async_trait]
 impl DealStore for SledStore {
     async fn deals(&self, user: &UserKey) -> Result<Vec<Deal>, StorageError> {
-        let mut out = Vec::new();
-        for kv in self.deals.scan_prefix(user_prefix(user)) {
-            let (k, v) = kv.map_err(io_error)?;
-            out.push(decode(&k, &v)?);
-        }
-        Ok(out)
+        let (tree, prefix) = (self.deals.clone(), user_prefix(user));
+        blocking("read", move || {
+            let mut out = Vec::new();
+            for kv in tree.scan_prefix(prefix) {
+                let (k, v) = kv.map_err(io_error)?;
+                out.push(decode(&k, &v)?);
+            }
+            Ok(out)
+        })
+        .await
     }
 
     async fn deal(&self, user: &UserKey, id: &str) -> Result<Option<Deal>, StorageError> {
-        let key = deal_key(user, id);
-        match self.deals.get(&key).map_err(io_error)? {
+        let (tree, key) = (self.deals.clone(), deal_key(user, id));
+        blocking("read", move || match tree.get(&key).map_err(io_error)? {
             Some(v) => Ok(Some(decode(&key, &v)?)),
             None => Ok(None),
-        }
+        })
+        .await
     }
 
     async fn put_deal(&self, user: &UserKey, deal: &Deal) -> Result<(), StorageError> {
-        self.deals
-            .insert(deal_key(user, &deal.id), encode(deal)?)
-            .map_err(io_error)?;
+        let bytes = encode(deal)?;
+        let (tree, key) = (self.deals.clone(), deal_key(user, &deal.id));
+        blocking("write", move || {
+            tree.insert(key, bytes).map(|_| ()).map_err(io_error)
+        })
+        .await?;
         self.flush().await
     }
 
@@ -360,20 +400,22 @@ impl DealStore for SledStore {
         recompute: Recompute<'_>,
     ) -> Result<Deal, StorageError> {
         let key = deal_key(user, &template.id);
-        let written = self.cas(&key, |current| {
-            let mut deal = current.unwrap_or_else(|| template.clone());
-            if deal.visits.iter().any(|v| v.seq == visit.seq) {
-                return None;
-            }
-            deal.visits.push(visit.clone());
-            for alias in template.customer.aliases.iter() {
-                if !deal.is_named(alias) {
-                    deal.customer.aliases.push(alias.clone());
+        let written = self
+            .cas(key, |current| {
+                let mut deal = current.unwrap_or_else(|| template.clone());
+                if deal.visits.iter().any(|v| v.seq == visit.seq) {
+                    return None;
                 }
-            }
-            recompute(&mut deal);
-            Some(Some(deal))
-        })?;
+                deal.visits.push(visit.clone());
+                for alias in template.customer.aliases.iter() {
+                    if !deal.is_named(alias) {
+                        deal.customer.aliases.push(alias.clone());
+                    }
+                }
+                recompute(&mut deal);
+                Some(Some(deal))
+            })
+            .await?;
         self.flush().await?;
         written.ok_or_else(|| StorageError::Io("visit was not written".into()))
     }
@@ -385,13 +427,16 @@ impl DealStore for SledStore {
         change: Change<'_>,
     ) -> Result<Option<Deal>, StorageError> {
         let key = deal_key(user, id);
-        let changed = std::cell::Cell::new(false);
-        let out = self.cas(&key, |current| {
-            let mut deal = current?;
-            changed.set(change(&mut deal));
-            changed.get().then_some(Some(deal))
-        })?;
-        if changed.get() {
+        let changed = AtomicBool::new(false);
+        let out = self
+            .cas(key, |current| {
+                let mut deal = current?;
+                let did = change(&mut deal);
+                changed.store(did, Ordering::Relaxed);
+                did.then_some(Some(deal))
+            })
+            .await?;
+        if changed.load(Ordering::Relaxed) {
             self.flush().await?;
         }
         Ok(out)
@@ -412,20 +457,32 @@ impl DealStore for SledStore {
                 return Ok(None);
             };
             let key = deal_key(user, &deal.id);
-            let removed = std::cell::RefCell::new(None);
-            let after = self.cas(&key, |current| {
-                let mut d = current?;
-                let pos = d.visits.iter().position(|v| v.seq == seq)?;
-                let visit = d.visits.remove(pos);
-                *removed.borrow_mut() = Some((visit, d.customer.name.clone()));
-                if d.visits.is_empty() {
-                    Some(None)
-                } else {
-                    recompute(&mut d);
-                    Some(Some(d))
-                }
-            })?;
-            let Some((visit, customer)) = removed.into_inner() else {
+            // A Mutex, not a RefCell, so the future stays Send; it is only
+            // locked inside the closure, never across an await.
+            let removed = Mutex::new(None);
+            let after = self
+                .cas(key, |current| {
+                    // Each try starts afresh: a try whose swap failed must
+                    // not leave its visit behind as "removed".
+                    if let Ok(mut r) = removed.lock() {
+                        *r = None;
+                    }
+                    let mut d = current?;
+                    let pos = d.visits.iter().position(|v| v.seq == seq)?;
+                    let visit = d.visits.remove(pos);
+                    if let Ok(mut r) = removed.lock() {
+                        *r = Some((visit, d.customer.name.clone()));
+                    }
+                    if d.visits.is_empty() {
+                        Some(None)
+                    } else {
+                        recompute(&mut d);
+                        Some(Some(d))
+                    }
+                })
+                .await?;
+            let removed = removed.into_inner().unwrap_or_else(|e| e.into_inner());
+            let Some((visit, customer)) = removed else {
                 // Someone else removed it first: look again.
                 continue;
             };
@@ -439,19 +496,22 @@ impl DealStore for SledStore {
     }
 
     async fn next_seq(&self) -> Result<u64, StorageError> {
-        let next = self
-            .meta
-            .update_and_fetch(SEQ_KEY, |old| {
-                let n = old
-                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0);
-                Some((n + 1).to_be_bytes().to_vec())
-            })
-            .map_err(io_error)?;
-        next.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
-            .map(u64::from_be_bytes)
-            .ok_or_else(|| StorageError::Io("visit sequence unreadable".into()))
+        let meta = self.meta.clone();
+        blocking("sequence", move || {
+            let next = meta
+                .update_and_fetch(SEQ_KEY, |old| {
+                    let n = old
+                        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                        .map(u64::from_be_bytes)
+                        .unwrap_or(0);
+                    Some((n + 1).to_be_bytes().to_vec())
+                })
+                .map_err(io_error)?;
+            next.and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+                .map(u64::from_be_bytes)
+                .ok_or_else(|| StorageError::Io("visit sequence unreadable".into()))
+        })
+        .await
     }
 
     async fn put_deals(&self, user: &UserKey, deals: &[Deal]) -> Result<(), StorageError> {
@@ -459,35 +519,44 @@ impl DealStore for SledStore {
         for d in deals {
             batch.insert(deal_key(user, &d.id), encode(d)?);
         }
-        self.deals.apply_batch(batch).map_err(io_error)?;
+        let tree = self.deals.clone();
+        blocking("write", move || tree.apply_batch(batch).map_err(io_error)).await?;
         self.flush().await
     }
 
     async fn reserve_seq(&self, n: u64) -> Result<(), StorageError> {
-        self.meta
-            .fetch_and_update(SEQ_KEY, |old| {
+        let meta = self.meta.clone();
+        blocking("sequence", move || {
+            meta.fetch_and_update(SEQ_KEY, |old| {
                 let cur = old
                     .and_then(|b| <[u8; 8]>::try_from(b).ok())
                     .map(u64::from_be_bytes)
                     .unwrap_or(0);
                 Some(cur.max(n).to_be_bytes().to_vec())
             })
-            .map_err(io_error)?;
+            .map(|_| ())
+            .map_err(io_error)
+        })
+        .await?;
         self.flush().await
     }
 
     async fn users(&self) -> Result<Vec<UserKey>, StorageError> {
-        let mut out: Vec<UserKey> = Vec::new();
-        for k in self.deals.iter().keys() {
-            let k = k.map_err(io_error)?;
-            if let Some(u) = user_of_key(&k) {
-                if out.last() != Some(&u) {
-                    out.push(u);
+        let tree = self.deals.clone();
+        blocking("read", move || {
+            let mut out: Vec<UserKey> = Vec::new();
+            for k in tree.iter().keys() {
+                let k = k.map_err(io_error)?;
+                if let Some(u) = user_of_key(&k) {
+                    if out.last() != Some(&u) {
+                        out.push(u);
+                    }
                 }
             }
-        }
-        out.dedup();
-        Ok(out)
+            out.dedup();
+            Ok(out)
+        })
+        .await
     }
 }
 

@@ -152,6 +152,59 @@ fn piped_chat_answers_every_line_and_survives_hostile_input() {
     assert_eq!(replies[6]["items"][0]["id"], "case.kfc");
 }
 
+/// `export` prints the whole export on stdout (it is written to memory
+/// first, so no stdout lock is held while it reads the store) and `import`
+/// of that output restores it.
+#[test]
+fn export_prints_every_deal_and_import_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for note in [
+        "/visit 金鹰国际 见了小王总，确认了需求范围",
+        "/visit \"Acme Corp\" met John, discussed their needs",
+    ] {
+        let o = ussbot(&data)
+            .args(["ask", "--user", "alice", note])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = ussbot(&data)
+        .args(["export", "--user", "alice", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header and one row per visit: {csv}"
+    );
+    assert!(
+        csv.contains("金鹰国际") && csv.contains("Acme Corp"),
+        "{csv}"
+    );
+
+    let o = ussbot(&data)
+        .args(["export", "--user", "alice"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = dir.path().join("alice.json");
+    std::fs::write(&file, &o.stdout).unwrap();
+    let o = ussbot(&dir.path().join("other"))
+        .arg("import")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("imported 2 deal(s) with 2 visit(s) for 1 user(s)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn a_bad_config_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,6 +220,51 @@ fn a_bad_config_names_file_line_and_column() {
     let err = stderr(&o);
     assert!(
         err.contains("bad.toml:3:1: unknown field `stale_dayz`"),
+        "{err}"
+    );
+}
+
+/// Regression: semantic config errors were located with `text.find(key)`,
+/// so they pointed at the first comment or other text naming the key.
+#[test]
+fn a_config_error_names_the_line_of_the_field_not_a_comment_that_mentions_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str, text: &str| {
+        let cfg = dir.path().join(name);
+        std::fs::write(&cfg, text).unwrap();
+        let o = bin()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("check")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        stderr(&o)
+    };
+
+    let err = check(
+        "small.toml",
+        "[knowledge]\ndir = \"stale_days\"\n\n[deals]\n# stale_days = 0 is refused\nstale_days = 0\n",
+    );
+    assert!(
+        err.contains("small.toml:6:14: `deals.stale_days` must be at least 1"),
+        "{err}"
+    );
+
+    // The shipped file, with an empty prefix: `prefix` is also named in the
+    // comment on message_content, several lines above the key.
+    let shipped = std::fs::read_to_string("config.toml").unwrap();
+    let text = shipped.replace("prefix = \"!ussbot\"", "prefix = \" \"");
+    assert_ne!(text, shipped);
+    let line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("prefix ="))
+        .unwrap();
+    let err = check("shipped.toml", &text);
+    assert!(
+        err.contains(&format!(
+            "shipped.toml:{line}:10: `discord.prefix` must not be empty"
+        )),
         "{err}"
     );
 }

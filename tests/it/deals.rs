@@ -959,3 +959,94 @@ async fn a_pending_choice_survives_a_restart() {
     let again = bot.handle(&u, "2").await;
     assert_ne!(again.kind, "visit_logged", "{}", again.text());
 }
+
+/// `csv` with the `man` column of its last row set to `code`.
+fn with_man_code(csv: &str, code: &str) -> String {
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(r.headers().expect("header")).expect("write");
+    let mut rows: Vec<csv::StringRecord> = r.records().map(|row| row.expect("row")).collect();
+    let last = rows.last_mut().expect("a row");
+    *last = last
+        .iter()
+        .enumerate()
+        .map(|(i, f)| if i == 8 { code } else { f })
+        .collect();
+    for row in &rows {
+        w.write_record(row).expect("write");
+    }
+    String::from_utf8(w.into_inner().expect("csv")).expect("utf8")
+}
+
+/// Regression: the CSV import read a MAN code's letters without their
+/// order, so `A+M+N` came back as money, authority and need all "yes".
+/// A code out of order or malformed is refused, naming the file's line
+/// (a visit written over two lines counts as two) and the column, and
+/// nothing is imported; a well-formed code is read by position.
+#[tokio::test]
+async fn a_csv_man_code_out_of_order_is_refused_not_read_as_all_yes() {
+    let bot = Bot::new();
+    bot.reply(&alice(), "/visit 金鹰国际 见了小王总\n确认了需求范围")
+        .await;
+    bot.reply(&alice(), "/visit 金鹰国际 又见了小王总，聊了预算")
+        .await;
+    let mut out = Vec::new();
+    bot.svc
+        .export(&alice(), ExportFormat::Csv, &mut out)
+        .await
+        .expect("export");
+    let csv = String::from_utf8(out).expect("utf8");
+    assert_eq!(
+        csv.lines().count(),
+        4,
+        "the first visit spans two lines: {csv}"
+    );
+
+    for code in [
+        "A+M+N", "N+a+M", "M+A", "M+A+N+M", "MAN", "Y+a+N", "M+a+x", "Ma+a+N",
+    ] {
+        let other = Bot::new();
+        let e = other
+            .svc
+            .import(&with_man_code(&csv, code))
+            .await
+            .expect_err(code)
+            .to_string();
+        assert!(
+            e.contains("csv line 4")
+                && e.contains("column `man`")
+                && e.contains(&format!("`{code}`")),
+            "{code}: {e}"
+        );
+        assert!(
+            e.contains("M, A, N in that order"),
+            "says how to fix it: {e}"
+        );
+        let deals = other.store.deals(&alice()).await.expect("deals");
+        assert!(deals.is_empty(), "{code}: nothing imported");
+    }
+
+    let other = Bot::new();
+    other
+        .svc
+        .import(&with_man_code(&csv, "m+A+?"))
+        .await
+        .expect("a well-formed code imports");
+    let deals = other.store.deals(&alice()).await.expect("deals");
+    let settings: Vec<(&str, &str)> = deals[0]
+        .man_settings
+        .iter()
+        .map(|s| (s.field.en(), s.value.en()))
+        .collect();
+    assert_eq!(
+        settings,
+        [("money", "no"), ("authority", "yes")],
+        "`?` sets nothing"
+    );
+    let answer = other.chat.handle(&alice(), "/deal 金鹰").await;
+    let shown = answer.text();
+    assert!(
+        shown.contains("m+A+"),
+        "the deal's MAN shows money no, authority yes: {shown}"
+    );
+}

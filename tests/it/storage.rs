@@ -199,3 +199,73 @@ fn records_from_a_newer_schema_are_refused_not_misread() {
     let err = ussbot::storage::decode_record(b"k", newer.as_bytes()).expect_err("refused");
     assert!(err.to_string().contains("newer"), "{err}");
 }
+
+/// Regression: the sled backend read and decoded records on the calling
+/// runtime thread (only the flush was on the blocking pool), so a big
+/// `/deals` held up every other task on that thread, the Discord gateway's
+/// included. On a one-thread runtime, a task that is ready when a store
+/// call starts now runs before the call returns, and many reads at once
+/// still all complete.
+#[test]
+fn store_calls_leave_the_runtime_thread_to_other_tasks() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (_dir, store) = fresh();
+        let u = UserKey::new("discord", "busy");
+        let many: Vec<Deal> = (0..200)
+            .map(|i| sample_deal(&format!("客户{i:03}")))
+            .collect();
+        store.put_deals(&u, &many).await.expect("put");
+
+        // Another task (the gateway, say), woken just before each call.
+        let ran = Arc::new(AtomicBool::new(false));
+        let (wake, mut woken) = tokio::sync::mpsc::unbounded_channel::<()>();
+        let other = tokio::spawn({
+            let ran = ran.clone();
+            async move {
+                while woken.recv().await.is_some() {
+                    ran.store(true, SeqCst);
+                }
+            }
+        });
+        macro_rules! beside_other_task {
+            ($what:literal, $call:expr) => {{
+                ran.store(false, SeqCst);
+                wake.send(()).expect("wake");
+                let out = $call.await;
+                assert!(
+                    ran.load(SeqCst),
+                    "{}: the other task waited for the store to finish",
+                    $what
+                );
+                out
+            }};
+        }
+
+        let deals = beside_other_task!("deals", store.deals(&u)).expect("deals");
+        assert_eq!(deals.len(), 200);
+        let one = beside_other_task!("deal", store.deal(&u, &deals[7].id)).expect("deal");
+        assert_eq!(one.as_ref(), Some(&deals[7]));
+        let users = beside_other_task!("users", store.users()).expect("users");
+        assert_eq!(users, vec![u.clone()]);
+        let unchanged = beside_other_task!(
+            "update_deal that changes nothing",
+            store.update_deal(&u, &deals[0].id, &|_| false)
+        )
+        .expect("update");
+        assert_eq!(unchanged.as_ref(), Some(&deals[0]));
+        beside_other_task!("next_seq", store.next_seq()).expect("seq");
+
+        let reads = futures_util::future::join_all((0..16).map(|_| store.deals(&u)));
+        for read in beside_other_task!("16 reads at once", reads) {
+            assert_eq!(read.expect("deals").len(), 200);
+        }
+
+        drop(wake);
+        other.await.expect("other task");
+    });
+}
