@@ -5,6 +5,8 @@
 //!   commands, autocomplete.
 //! - [`render`]: a [`Reply`] laid out as Discord pages within Discord's limits.
 //! - [`paging`]: the "previous / next" buttons of long replies.
+//! - [`delivery`]: sending a reply, retried when Discord rejects it with a
+//!   5xx or a 429.
 //!
 //! What reaches the core is always `Bot::handle(&UserKey::new("discord",
 //! author_id), text)`, with the text a terminal user would type.
@@ -25,9 +27,13 @@
 //! - Messages: in DMs every message is handled; in guild channels only
 //!   messages that mention the bot, or, with `discord.message_content`,
 //!   messages starting with `discord.prefix`.
+//! - Delivery: a reply Discord rejects is retried ([`delivery`]); when it
+//!   still fails, the user is told: by a follow-up after a deferral, else
+//!   by DM (in a DM, in that DM).
 
 pub mod choices;
 pub mod commands;
+pub mod delivery;
 pub mod paging;
 pub mod render;
 pub mod token;
@@ -40,7 +46,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serenity::all::{
     Command, CommandInteraction, ComponentInteraction, Context, EventHandler, GatewayIntents,
-    Interaction, Message, Ready, ResumedEvent,
+    Interaction, Message, Nonce, Ready, ResumedEvent, UserId,
 };
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateInteractionResponse,
@@ -60,6 +66,7 @@ use crate::user::UserKey;
 
 pub use token::{resolve_token, Token};
 
+use delivery::{undelivered_notice, Delivery, Target};
 use render::Page;
 
 /// Answers slower than this are deferred first (the interaction deadline
@@ -113,8 +120,8 @@ pub async fn serve<C: Core>(
     token: Token,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let http = build_http(&cfg, &token)?;
-    let handler = Handler::new(core, &cfg);
+    let (http, client) = build_http(&cfg, &token)?;
+    let handler = Handler::new(core, &cfg, Delivery::new(client));
     let inflight = Arc::clone(&handler.inflight);
     let mut client = ClientBuilder::new_with_http(http, intents(cfg.message_content))
         .event_handler(handler)
@@ -154,22 +161,30 @@ pub fn no_pings() -> CreateAllowedMentions {
         .replied_user(false)
 }
 
-fn build_http(cfg: &DiscordConfig, token: &Token) -> anyhow::Result<serenity::http::Http> {
+/// serenity's `Http`, and the HTTP client [`Delivery`] uses when
+/// serenity's rate limiter is off.
+fn build_http(
+    cfg: &DiscordConfig,
+    token: &Token,
+) -> anyhow::Result<(serenity::http::Http, reqwest::Client)> {
     let mut b = HttpBuilder::new(token.expose()).default_allowed_mentions(no_pings());
+    // HTTP_PROXY and friends must not capture requests to discord.api_base.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .context("cannot build the HTTP client")?;
     if let Some(base) = &cfg.api_base {
         let base = base.trim_end_matches('/');
         info!("discord.api_base is set: Discord API requests go to {base}");
         // serenity's rate limiter builds its requests without the proxy, so
         // it must be off; the proxy in front of Discord handles rate limits.
-        // HTTP_PROXY and friends must not capture requests to the proxy.
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .context("cannot build the HTTP client")?;
-        b = b.proxy(base).ratelimiter_disabled(true).client(client);
+        b = b
+            .proxy(base)
+            .ratelimiter_disabled(true)
+            .client(client.clone());
     }
-    Ok(b.build())
+    Ok((b.build(), client))
 }
 
 fn user_key(id: impl std::fmt::Display) -> UserKey {
@@ -224,10 +239,11 @@ struct Handler<C> {
     registered: AtomicBool,
     pages: paging::PageStore,
     inflight: Arc<Inflight>,
+    delivery: Delivery,
 }
 
 impl<C: Core> Handler<C> {
-    fn new(core: Arc<C>, cfg: &DiscordConfig) -> Self {
+    fn new(core: Arc<C>, cfg: &DiscordConfig, delivery: Delivery) -> Self {
         Handler {
             core,
             message_content: cfg.message_content,
@@ -236,6 +252,7 @@ impl<C: Core> Handler<C> {
             registered: AtomicBool::new(false),
             pages: paging::PageStore::default(),
             inflight: Arc::new(Inflight::default()),
+            delivery,
         }
     }
 }
@@ -281,7 +298,7 @@ impl<C: Core> Handler<C> {
                     page: render::notice(&e.to_string()),
                     buttons: Vec::new(),
                 };
-                respond(ctx, cmd, &out, true).await;
+                self.respond(ctx, cmd, &out, true).await;
                 return;
             }
         };
@@ -295,7 +312,8 @@ impl<C: Core> Handler<C> {
         };
         if let Some(reply) = quick {
             let out = self.layout(owner, &reply);
-            respond(ctx, cmd, &out, in_guild && (reply.private || reply.error)).await;
+            self.respond(ctx, cmd, &out, in_guild && (reply.private || reply.error))
+                .await;
             return;
         }
         // Slow or touching storage: acknowledge now, answer within 15 minutes.
@@ -303,24 +321,84 @@ impl<C: Core> Handler<C> {
         let defer = CreateInteractionResponse::Defer(
             CreateInteractionResponseMessage::new().ephemeral(deferred_private),
         );
-        if let Err(e) = cmd.create_response(&ctx.http, defer).await {
+        let callback = Target::Callback(cmd.id, &cmd.token);
+        if let Err(e) = self.delivery.send(&ctx.http, callback, &defer).await {
             warn!("cannot defer /{}: {e}", cmd.data.name);
+            self.tell_by_dm(ctx, cmd.user.id, cmd.id.get(), Some(&cmd.data.name))
+                .await;
             return;
         }
         let reply = answer.await;
         let out = self.layout(owner, &reply);
         let private = in_guild && (reply.private || reply.error);
+        let followups = Target::Followup(cmd.application_id, &cmd.token);
         if private && !deferred_private {
             // The deferral is public: remove it and answer only to the user.
             if let Err(e) = cmd.delete_response(&ctx.http).await {
                 warn!("cannot remove the public deferral: {e}");
             }
             let f = followup(&out, true);
-            if let Err(e) = cmd.create_followup(&ctx.http, f).await {
+            if let Err(e) = self.delivery.send(&ctx.http, followups, &f).await {
                 warn!("cannot answer /{}: {e}", cmd.data.name);
+                self.tell_by_dm(ctx, cmd.user.id, cmd.id.get(), Some(&cmd.data.name))
+                    .await;
             }
-        } else if let Err(e) = cmd.edit_response(&ctx.http, edit(&out)).await {
+            return;
+        }
+        let original = Target::Original(cmd.application_id, &cmd.token);
+        if let Err(e) = self.delivery.send(&ctx.http, original, &edit(&out)).await {
             warn!("cannot answer /{}: {e}", cmd.data.name);
+            // The deferral still says "thinking…": a follow-up can say why.
+            let notice = Outgoing {
+                page: render::notice(&undelivered_notice(Some(&cmd.data.name))),
+                buttons: Vec::new(),
+            };
+            let f = followup(&notice, in_guild);
+            if let Err(e) = self.delivery.send(&ctx.http, followups, &f).await {
+                warn!("cannot say that /{} was not answered: {e}", cmd.data.name);
+                self.tell_by_dm(ctx, cmd.user.id, cmd.id.get(), Some(&cmd.data.name))
+                    .await;
+            }
+        }
+    }
+
+    /// Answer a slash command at once; when that fails, tell the user by DM.
+    async fn respond(
+        &self,
+        ctx: &Context,
+        cmd: &CommandInteraction,
+        out: &Outgoing,
+        ephemeral: bool,
+    ) {
+        let r = CreateInteractionResponse::Message(message(out, ephemeral));
+        let callback = Target::Callback(cmd.id, &cmd.token);
+        if let Err(e) = self.delivery.send(&ctx.http, callback, &r).await {
+            warn!("cannot answer /{}: {e}", cmd.data.name);
+            self.tell_by_dm(ctx, cmd.user.id, cmd.id.get(), Some(&cmd.data.name))
+                .await;
+        }
+    }
+
+    /// Tell `user` by DM that the answer to `answered` (the id of an
+    /// interaction or message; to `command` if named) was not delivered:
+    /// the way left when the interaction or channel cannot carry it.
+    async fn tell_by_dm(&self, ctx: &Context, user: UserId, answered: u64, command: Option<&str>) {
+        let out = Outgoing {
+            page: render::notice(&undelivered_notice(command)),
+            buttons: Vec::new(),
+        };
+        let told = match user.create_dm_channel(&ctx.http).await {
+            Ok(dm) => {
+                let m = create(&out, None, nonce(answered, 'u'));
+                self.delivery
+                    .send(&ctx.http, Target::Channel(dm.id), &m)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = told {
+            warn!("cannot tell the user by DM either: {e}");
         }
     }
 
@@ -356,8 +434,10 @@ impl<C: Core> Handler<C> {
             let out = self.layout(c.user.id.get(), &reply);
             let ephemeral = c.guild_id.is_some() && (reply.private || reply.error);
             let msg = CreateInteractionResponse::Message(message(&out, ephemeral));
-            if let Err(e) = c.create_response(&ctx.http, msg).await {
+            let callback = Target::Callback(c.id, &c.token);
+            if let Err(e) = self.delivery.send(&ctx.http, callback, &msg).await {
                 warn!("cannot answer a choice: {e}");
+                self.tell_by_dm(ctx, c.user.id, c.id.get(), None).await;
             }
             return;
         }
@@ -389,8 +469,10 @@ impl<C: Core> Handler<C> {
                 true,
             )),
         };
-        if let Err(e) = c.create_response(&ctx.http, msg).await {
+        let callback = Target::Callback(c.id, &c.token);
+        if let Err(e) = self.delivery.send(&ctx.http, callback, &msg).await {
             warn!("cannot turn the page: {e}");
+            self.tell_by_dm(ctx, c.user.id, c.id.get(), None).await;
         }
     }
 
@@ -409,12 +491,14 @@ impl<C: Core> Handler<C> {
         let out = self.layout(msg.author.id.get(), &reply);
         if in_guild && reply.private {
             let sent = match msg.author.id.create_dm_channel(&ctx.http).await {
-                Ok(dm) => dm
-                    .id
-                    .send_message(&ctx.http, create(&out, None))
-                    .await
-                    .map(|_| ()),
-                Err(e) => Err(e),
+                Ok(dm) => {
+                    let m = create(&out, None, nonce(msg.id.get(), 'd'));
+                    self.delivery
+                        .send(&ctx.http, Target::Channel(dm.id), &m)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
             };
             let notice = match sent {
                 Ok(()) => "🔒 已私信你：商机数据不在频道里显示。\nSent to you by DM: deal data stays out of the channel.",
@@ -429,22 +513,32 @@ impl<C: Core> Handler<C> {
                 page: render::notice(notice),
                 buttons: Vec::new(),
             };
-            if let Err(e) = msg
-                .channel_id
-                .send_message(&ctx.http, create(&out, Some(msg)))
-                .await
-            {
+            let m = create(&out, Some(msg), nonce(msg.id.get(), 'n'));
+            let channel = Target::Channel(msg.channel_id);
+            if let Err(e) = self.delivery.send(&ctx.http, channel, &m).await {
                 warn!("cannot post in channel: {e}");
             }
             return;
         }
         let reference = in_guild.then_some(msg);
-        if let Err(e) = msg
-            .channel_id
-            .send_message(&ctx.http, create(&out, reference))
-            .await
-        {
+        let m = create(&out, reference, nonce(msg.id.get(), 'a'));
+        let channel = Target::Channel(msg.channel_id);
+        if let Err(e) = self.delivery.send(&ctx.http, channel, &m).await {
             warn!("cannot answer a message: {e}");
+            if in_guild {
+                self.tell_by_dm(ctx, msg.author.id, msg.id.get(), None)
+                    .await;
+            } else {
+                // In a DM the same channel is the only way; it may work now.
+                let out = Outgoing {
+                    page: render::notice(&undelivered_notice(None)),
+                    buttons: Vec::new(),
+                };
+                let m = create(&out, None, nonce(msg.id.get(), 'u'));
+                if let Err(e) = self.delivery.send(&ctx.http, channel, &m).await {
+                    warn!("cannot say that a DM was not answered: {e}");
+                }
+            }
         }
     }
 }
@@ -525,9 +619,18 @@ fn followup(out: &Outgoing, ephemeral: bool) -> CreateInteractionResponseFollowu
     }
 }
 
-fn create(out: &Outgoing, reply_to: Option<&Message>) -> CreateMessage {
+/// The nonce of a message the bot posts: the id of what it answers and a
+/// letter for which of its messages it is. With `enforce_nonce`, Discord
+/// drops a retried post that had arrived after all.
+fn nonce(answered: u64, which: char) -> String {
+    format!("{answered}{which}")
+}
+
+fn create(out: &Outgoing, reply_to: Option<&Message>, nonce: String) -> CreateMessage {
     let mut m = CreateMessage::new()
         .allowed_mentions(no_pings())
+        .nonce(Nonce::String(nonce))
+        .enforce_nonce(true)
         .components(out.buttons.clone());
     if let Some(r) = reply_to {
         m = m.reference_message(r);
@@ -535,13 +638,6 @@ fn create(out: &Outgoing, reply_to: Option<&Message>) -> CreateMessage {
     match &out.page {
         Page::Text(t) => m.content(t),
         p => m.embeds(p.embed_builder().into_iter().collect()),
-    }
-}
-
-async fn respond(ctx: &Context, cmd: &CommandInteraction, out: &Outgoing, ephemeral: bool) {
-    let r = CreateInteractionResponse::Message(message(out, ephemeral));
-    if let Err(e) = cmd.create_response(&ctx.http, r).await {
-        warn!("cannot answer /{}: {e}", cmd.data.name);
     }
 }
 

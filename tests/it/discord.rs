@@ -272,6 +272,17 @@ async fn payloads_deserialize_into_serenity_types() {
     let _: Message = serde_json::from_value(msg).expect("message");
     let dm = json!({"id": "9", "type": 1, "recipients": [user_json(3, "u")]});
     let _: PrivateChannel = serde_json::from_value(dm).expect("dm channel");
+    // Error bodies as Discord sends them: serenity reads them without
+    // "missing field `code`".
+    for f in [
+        Failure::Status(500),
+        Failure::Status(503),
+        Failure::RateLimited { retry_after: 0.05 },
+    ] {
+        let body = f.json_body().expect("a JSON body");
+        let _: serenity::http::DiscordJsonError =
+            serde_json::from_value(body).expect("discord error body");
+    }
 }
 
 #[tokio::test]
@@ -877,5 +888,282 @@ async fn an_unsure_answer_offers_buttons_and_a_click_opens_the_entry() {
         offered[1].title_zh
     );
     assert_no_pings(&opened);
+    run.shutdown().await;
+}
+
+/// Dispatch `/ask question` as slash command interaction `id` in the guild.
+fn ask(run: &Running, id: u64, user: u64, question: &str) {
+    let token = format!("tok{id}");
+    run.fake.dispatch(
+        "INTERACTION_CREATE",
+        interaction_json(
+            2,
+            id,
+            &token,
+            user,
+            Some(GUILD),
+            slash_data("ask", None, &[("question", question)]),
+        ),
+    );
+}
+
+/// Dispatch a DM from `user`; returns the DM channel.
+fn dm_to_bot(run: &Running, user: u64, text: &str) -> u64 {
+    let channel = user + 1000;
+    let id = run.fake.id();
+    run.fake.dispatch(
+        "MESSAGE_CREATE",
+        message_json(id, channel, None, user_json(user, "seller"), text),
+    );
+    channel
+}
+
+const LOST: &str = "could not be delivered";
+
+#[tokio::test]
+async fn a_reply_rejected_with_a_5xx_is_retried_once_and_arrives() {
+    let run = start(false).await;
+    let user = 10_041;
+
+    // The response to a slash command meets a 502 of the proxy in front of Discord.
+    let id = run.fake.id();
+    run.fake.fail_next(1, Failure::Status(502), move |r| {
+        r.callback_of() == Some(id)
+    });
+    ask(&run, id, user, "/echo 斜杠答案 slash answer");
+    let first = run
+        .fake
+        .expect("rejected response", |r| r.callback_of() == Some(id))
+        .await;
+    assert_eq!(first.status, 502);
+    let again = run
+        .fake
+        .expect("retried response", |r| r.callback_of() == Some(id))
+        .await;
+    assert_eq!(again.status, 204, "the retry is accepted");
+    assert!(again.visible_text().contains("slash answer"));
+
+    // A DM answer meets a 503; the retry is the same post (same nonce, so
+    // Discord would drop it had the first arrived after all).
+    let channel = user + 1000;
+    run.fake.fail_next(1, Failure::Status(503), move |r| {
+        r.message_channel() == Some(channel)
+    });
+    dm_to_bot(&run, user, "/echo 私信答案 dm answer");
+    let first = run
+        .fake
+        .expect("rejected DM answer", |r| {
+            r.message_channel() == Some(channel)
+        })
+        .await;
+    assert_eq!(first.status, 503);
+    let again = run
+        .fake
+        .expect("retried DM answer", |r| {
+            r.message_channel() == Some(channel)
+        })
+        .await;
+    assert_eq!(again.status, 200);
+    assert!(again.visible_text().contains("dm answer"));
+    assert_eq!(again.body["nonce"], first.body["nonce"]);
+    assert_eq!(again.body["enforce_nonce"], json!(true));
+    run.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after_and_arrives() {
+    let run = start(false).await;
+    let user = 10_042;
+    let channel = user + 1000;
+    run.fake
+        .fail_next(1, Failure::RateLimited { retry_after: 0.05 }, move |r| {
+            r.message_channel() == Some(channel)
+        });
+    dm_to_bot(&run, user, "/echo 限流答案 rate-limited answer");
+    let limited = run
+        .fake
+        .expect("rate-limited answer", |r| {
+            r.message_channel() == Some(channel)
+        })
+        .await;
+    assert_eq!(limited.status, 429);
+    let again = run
+        .fake
+        .expect("answer after retry_after", |r| {
+            r.message_channel() == Some(channel)
+        })
+        .await;
+    assert_eq!(again.status, 200);
+    assert!(again.visible_text().contains("rate-limited answer"));
+    let waited = again.at.duration_since(limited.at);
+    assert!(
+        waited >= Duration::from_millis(50),
+        "retried after {waited:?}, before retry_after"
+    );
+    run.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reply_that_keeps_failing_is_reported_not_lost() {
+    let run = start(false).await;
+    let user = 10_043;
+    let id = run.fake.id();
+    run.fake.fail_next(5, Failure::Status(503), move |r| {
+        r.callback_of() == Some(id)
+    });
+    ask(&run, id, user, "/echo never arrives");
+    for attempt in ["first", "second"] {
+        let r = run
+            .fake
+            .expect(attempt, |r| r.callback_of() == Some(id))
+            .await;
+        assert_eq!(r.status, 503);
+    }
+    // The interaction cannot carry a message any more: the user hears it by DM.
+    let dm = run
+        .fake
+        .expect("notice by DM", |r| {
+            r.message_channel() == Some(user + DM_OFFSET)
+        })
+        .await;
+    assert_eq!(dm.status, 200);
+    let text = dm.visible_text();
+    assert!(text.contains(LOST) && text.contains("/ask"), "{text}");
+    let more: Vec<_> = run
+        .fake
+        .drain()
+        .await
+        .into_iter()
+        .filter(|r| r.callback_of() == Some(id))
+        .collect();
+    assert!(more.is_empty(), "a 5xx is retried once only: {more:?}");
+
+    // A guild message whose answer keeps failing: the author hears it by DM.
+    run.fake.fail_next(5, Failure::Status(500), |r| {
+        r.message_channel() == Some(CHANNEL)
+    });
+    let mid = run.fake.id();
+    run.fake.dispatch(
+        "MESSAGE_CREATE",
+        guild_message(
+            mid,
+            CHANNEL,
+            GUILD,
+            user,
+            &format!("<@{BOT_ID}> /echo never arrives"),
+            &[BOT_ID],
+            &[],
+        ),
+    );
+    for attempt in ["first", "second"] {
+        let r = run
+            .fake
+            .expect(attempt, |r| r.message_channel() == Some(CHANNEL))
+            .await;
+        assert_eq!(r.status, 500);
+    }
+    let dm = run
+        .fake
+        .expect("notice by DM", |r| {
+            r.message_channel() == Some(user + DM_OFFSET)
+        })
+        .await;
+    assert!(dm.visible_text().contains(LOST), "{}", dm.visible_text());
+    run.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_deferred_answer_that_keeps_failing_is_reported_in_a_follow_up() {
+    let run = start(false).await;
+    let user = 10_044;
+    let id = run.fake.id();
+    let token = format!("tok{id}");
+    let edits = token.clone();
+    run.fake.fail_next(5, Failure::Status(500), move |r| {
+        r.on_webhook(&edits) && r.method == "PATCH"
+    });
+    run.fake.dispatch(
+        "INTERACTION_CREATE",
+        interaction_json(
+            2,
+            id,
+            &token,
+            user,
+            Some(GUILD),
+            slash_data("deals", None, &[]),
+        ),
+    );
+    let defer = run
+        .fake
+        .expect("deferral", |r| r.callback_of() == Some(id))
+        .await;
+    assert_eq!(defer.body["type"], 5);
+    for attempt in ["first edit", "second edit"] {
+        let r = run
+            .fake
+            .expect(attempt, |r| r.on_webhook(&token) && r.method == "PATCH")
+            .await;
+        assert_eq!(r.status, 500);
+    }
+    let notice = run
+        .fake
+        .expect("follow-up notice", |r| {
+            r.on_webhook(&token) && r.method == "POST"
+        })
+        .await;
+    assert_eq!(notice.status, 200);
+    assert!(
+        notice.visible_text().contains(LOST),
+        "{}",
+        notice.visible_text()
+    );
+    assert_eq!(notice.flags() & 64, 64, "only the user sees it in a guild");
+    run.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_429_longer_than_the_cap_is_not_waited_for() {
+    let run = start(false).await;
+    let user = 10_045;
+    run.fake
+        .fail_next(1, Failure::RateLimited { retry_after: 60.0 }, |r| {
+            r.message_channel() == Some(CHANNEL)
+        });
+    let mid = run.fake.id();
+    run.fake.dispatch(
+        "MESSAGE_CREATE",
+        guild_message(
+            mid,
+            CHANNEL,
+            GUILD,
+            user,
+            &format!("<@{BOT_ID}> /echo too late"),
+            &[BOT_ID],
+            &[],
+        ),
+    );
+    let limited = run
+        .fake
+        .expect("rate-limited answer", |r| {
+            r.message_channel() == Some(CHANNEL)
+        })
+        .await;
+    assert_eq!(limited.status, 429);
+    // Told at once (waiting 60 s would time this out), not retried.
+    let dm = run
+        .fake
+        .expect("notice by DM", |r| {
+            r.message_channel() == Some(user + DM_OFFSET)
+        })
+        .await;
+    assert!(dm.visible_text().contains(LOST), "{}", dm.visible_text());
+    let more: Vec<_> = run
+        .fake
+        .drain()
+        .await
+        .into_iter()
+        .filter(|r| r.message_channel() == Some(CHANNEL))
+        .collect();
+    assert!(more.is_empty(), "retried past the cap: {more:?}");
     run.shutdown().await;
 }

@@ -4,6 +4,8 @@
 //!
 //! Every REST request is recorded; tests await the one they expect with
 //! [`Fake::expect`]. Gateway dispatches are pushed with [`Fake::dispatch`].
+//! [`Fake::fail_next`] makes the next answers to a route fail the way
+//! Discord fails (5xx, 429 with `retry_after`), then succeed.
 //! Payload builders below produce the minimal JSON serenity 0.12.5 accepts;
 //! `payloads_deserialize_into_serenity_types` keeps them honest (a payload
 //! serenity cannot read becomes `Event::Unknown` silently).
@@ -40,6 +42,98 @@ pub struct Recorded {
     pub path: String,
     pub body: Value,
     pub at: Instant,
+    /// The status the fake answered with.
+    pub status: u16,
+}
+
+/// How the fake rejects a request (see [`Fake::fail_next`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Failure {
+    /// A server error. 502 comes as the HTML page of the proxy in front of
+    /// Discord; other statuses with Discord's JSON body.
+    Status(u16),
+    /// 429 with Discord's body (`retry_after` in seconds) and headers
+    /// (`Retry-After` rounded up to whole seconds, `X-RateLimit-*`).
+    RateLimited { retry_after: f64 },
+}
+
+impl Failure {
+    /// The JSON body Discord sends with this failure (none for a 502 page).
+    pub fn json_body(&self) -> Option<Value> {
+        match *self {
+            Failure::Status(502) => None,
+            Failure::Status(s) => {
+                Some(json!({"message": format!("{s}: {}", reason(s)), "code": 0}))
+            }
+            Failure::RateLimited { retry_after } => Some(json!({
+                "message": "You are being rate limited.",
+                "retry_after": retry_after, "global": false, "code": 0})),
+        }
+    }
+}
+
+struct Planned {
+    left: usize,
+    failure: Failure,
+    route: Box<dyn Fn(&Recorded) -> bool + Send + Sync>,
+}
+
+/// A REST answer of the fake.
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    content_type: &'static str,
+    body: String,
+}
+
+impl Answer {
+    fn json(status: u16, body: Option<Value>) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            content_type: "application/json",
+            body: body.map(|v| v.to_string()).unwrap_or_default(),
+        }
+    }
+
+    fn failure(f: Failure) -> Answer {
+        match f {
+            Failure::Status(502) => Answer {
+                status: 502,
+                headers: Vec::new(),
+                content_type: "text/html",
+                body: "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>cloudflare</center></body></html>".into(),
+            },
+            Failure::Status(s) => Answer::json(s, f.json_body()),
+            Failure::RateLimited { retry_after } => {
+                let mut a = Answer::json(429, f.json_body());
+                a.headers = vec![
+                    ("retry-after", (retry_after.ceil() as u64).to_string()),
+                    ("x-ratelimit-limit", "5".into()),
+                    ("x-ratelimit-remaining", "0".into()),
+                    ("x-ratelimit-reset-after", retry_after.to_string()),
+                    ("x-ratelimit-bucket", "fakebucket".into()),
+                    ("x-ratelimit-scope", "user".into()),
+                ];
+                a
+            }
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        400 => "Bad Request",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
 }
 
 impl Recorded {
@@ -158,6 +252,7 @@ struct Shared {
     requests: mpsc::UnboundedSender<Recorded>,
     routes: Mutex<HashMap<u64, mpsc::UnboundedSender<Recorded>>>,
     ids: AtomicU64,
+    failures: Mutex<Vec<Planned>>,
 }
 
 /// A running fake Discord.
@@ -188,6 +283,7 @@ impl Fake {
             requests: tx,
             routes: Mutex::new(HashMap::new()),
             ids: AtomicU64::new(1_000_000),
+            failures: Mutex::new(Vec::new()),
         });
         let s = Arc::clone(&shared);
         tokio::spawn(async move {
@@ -248,6 +344,21 @@ impl Fake {
         let (tx, rx) = mpsc::unbounded_channel();
         self.shared.routes.lock().expect("lock").insert(channel, tx);
         rx
+    }
+
+    /// Answer the next `n` requests matching `route` with `failure`; later
+    /// ones are answered as usual. Failed requests are recorded too.
+    pub fn fail_next(
+        &self,
+        n: usize,
+        failure: Failure,
+        route: impl Fn(&Recorded) -> bool + Send + Sync + 'static,
+    ) {
+        self.shared.failures.lock().expect("lock").push(Planned {
+            left: n,
+            failure,
+            route: Box::new(route),
+        });
     }
 
     /// A fresh snowflake.
@@ -318,13 +429,31 @@ async fn serve_http(mut stream: TcpStream, shared: Arc<Shared>) {
             serde_json::from_slice(&buf[head_end..head_end + len]).unwrap_or(Value::Null);
         buf.drain(..head_end + len);
 
-        let rec = Recorded {
+        let mut rec = Recorded {
             method,
             path,
             body,
             at: Instant::now(),
+            status: 0,
         };
-        let (status, answer) = answer(&shared, &rec);
+        let planned = {
+            let mut plans = shared.failures.lock().expect("lock");
+            plans
+                .iter_mut()
+                .find(|p| p.left > 0 && (p.route)(&rec))
+                .map(|p| {
+                    p.left -= 1;
+                    p.failure
+                })
+        };
+        let reply = match planned {
+            Some(f) => Answer::failure(f),
+            None => {
+                let (status, body) = answer(&shared, &rec);
+                Answer::json(status, body)
+            }
+        };
+        rec.status = reply.status;
         let channel = rec.message_channel();
         let routed = channel.and_then(|c| shared.routes.lock().expect("lock").get(&c).cloned());
         match routed {
@@ -335,18 +464,18 @@ async fn serve_http(mut stream: TcpStream, shared: Arc<Shared>) {
                 let _ = shared.requests.send(rec);
             }
         }
-        let text = answer.map(|v| v.to_string()).unwrap_or_default();
-        let reason = if status == 204 {
-            "No Content"
-        } else if status == 200 {
-            "OK"
-        } else {
-            "Not Found"
-        };
-        let resp = format!(
-            "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
-            text.len()
+        let mut resp = format!(
+            "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\n",
+            reply.status,
+            reason(reply.status),
+            reply.content_type,
+            reply.body.len()
         );
+        for (name, value) in &reply.headers {
+            resp.push_str(&format!("{name}: {value}\r\n"));
+        }
+        resp.push_str("\r\n");
+        resp.push_str(&reply.body);
         if stream.write_all(resp.as_bytes()).await.is_err() {
             return;
         }
