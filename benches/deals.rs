@@ -81,7 +81,7 @@ async fn round_trip(k: Arc<Knowledge>) {
             i % 50
         );
         let t = Instant::now();
-        let r = svc.command(&user, &msg).await.expect("handled");
+        let r = svc.command(&user, &msg, None).await.expect("handled");
         times.push(t.elapsed());
         assert_eq!(r.kind, "visit_logged");
     }
@@ -106,7 +106,7 @@ async fn template(k: Arc<Knowledge>) -> Deal {
     ];
     for i in 0..20 {
         let msg = format!("/visit 金鹰国际 {}", script[i % script.len()]);
-        svc.command(&user, &msg).await.expect("handled");
+        svc.command(&user, &msg, None).await.expect("handled");
     }
     let deals = store.deals(&user).await.expect("deals");
     deals.into_iter().next().expect("template deal")
@@ -124,7 +124,7 @@ async fn deals_listing(k: Arc<Knowledge>, t: &Deal) {
     let mut times = Vec::new();
     for _ in 0..30 {
         let t0 = Instant::now();
-        let r = svc.command(&user, "/deals").await.expect("handled");
+        let r = svc.command(&user, "/deals", None).await.expect("handled");
         times.push(t0.elapsed());
         assert_eq!(r.items.len(), 1000);
     }

@@ -192,13 +192,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The language to greet in before the user has written anything: English
+/// when the locale says English, else Chinese (ussbot's users are Chinese
+/// sales teams); after that the user's own words decide.
+fn locale_lang() -> crate::engine::Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_default();
+    if locale.to_ascii_lowercase().starts_with("en") {
+        crate::engine::Lang::En
+    } else {
+        crate::engine::Lang::Zh
+    }
+}
+
 fn chat(config: &Config, json: bool, user: UserKey) -> anyhow::Result<ExitCode> {
     let bot = app::bot(config)?;
     let interactive = std::io::stdin().is_terminal() && !json;
     let rt = runtime()?;
     rt.block_on(async {
         if interactive {
-            let greeting = bot.handle(&user, "/help").await;
+            let greeting = bot.help(locale_lang());
             // The lock is a temporary, released before the next await.
             console::print_reply(&mut std::io::stdout().lock(), &greeting, false)?;
         }

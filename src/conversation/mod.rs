@@ -54,6 +54,9 @@ struct Dialogue {
     offer: Option<Offer>,
     /// The customer last talked about, and how many messages ago.
     focus: Option<(String, u32)>,
+    /// The language the user last wrote words in, for messages without
+    /// words (`/help`, `/deals`, a number).
+    lang: Option<Lang>,
 }
 
 impl Bot {
@@ -96,6 +99,9 @@ impl Bot {
 
     async fn reply_to(&self, user: &UserKey, text: &str) -> Reply {
         let text = cut(text);
+        if let Some(lang) = Lang::of_words(text) {
+            self.lock().entry(user.clone()).or_default().lang = Some(lang);
+        }
         let (offer, focus) = self.take_state(user);
         let offer = match (offer, &self.pending) {
             (Some(o), Some(store)) => {
@@ -119,7 +125,9 @@ impl Bot {
             );
         }
         if text.trim_start().starts_with(['/', '／']) {
-            if let Some(reply) = self.deals.command(user, text).await {
+            let usual = self.lock().get(user).and_then(|d| d.lang);
+            let usual_zh = usual.map(|l| l == Lang::Zh);
+            if let Some(reply) = self.deals.command(user, text, usual_zh).await {
                 return reply;
             }
             return self.answer(user, text);
@@ -153,6 +161,9 @@ impl Bot {
             self.set_focus(user, &d.customer.name);
         }
         let lang = Lang::of(text);
+        if u.cues.help {
+            return self.help(lang);
+        }
         if u.or_handbook {
             return self.deals_or_handbook(user, text, &u, lang);
         }
@@ -509,9 +520,22 @@ impl Bot {
             .unwrap_or_default()
     }
 
+    /// The language `user` writes in (Chinese until they write otherwise).
+    fn usual_lang(&self, user: &UserKey) -> Lang {
+        self.lock()
+            .get(user)
+            .and_then(|d| d.lang)
+            .unwrap_or(Lang::Zh)
+    }
+
+    /// What ussbot does and how to ask, in `lang`.
+    pub fn help(&self, lang: Lang) -> Reply {
+        self.engine.help(lang)
+    }
+
     /// The engine's answer; choices it offers are remembered for a number.
     fn answer(&self, user: &UserKey, text: &str) -> Reply {
-        let reply = self.engine.answer(text);
+        let reply = self.engine.answer_in(text, self.usual_lang(user));
         if reply.kind == "choices" {
             let choices = reply
                 .items

@@ -227,14 +227,28 @@ impl DealService {
     /// Handle a deal command (`/visit`, `/deal`, `/deals`, `/undo`, `/man`,
     /// `/mode`, `/won`, `/lost`). `None` when the message is none (the
     /// conversation routes it elsewhere).
-    pub async fn command(&self, user: &UserKey, raw: &str) -> Option<Reply> {
+    ///
+    /// `usual_zh` is whether the user usually writes Chinese, when known:
+    /// a command without words of its own (`/deals`, `/undo`) is answered in
+    /// that language (else in the language of their latest log).
+    pub async fn command(
+        &self,
+        user: &UserKey,
+        raw: &str,
+        usual_zh: Option<bool>,
+    ) -> Option<Reply> {
         let lang = Lang::of(raw);
+        let usual = usual_zh.map(|zh| if zh { Lang::Zh } else { Lang::En });
         let cmd = match parse_command(raw) {
             Parsed::Command(c) => c,
             Parsed::Usage(zh, en) => return Some(private(Reply::error(lang.pick(zh, en)))),
             Parsed::NotDeal => return None,
         };
         let explicit = raw.trim_start().starts_with(['/', '／']);
+        let lang = match (raw.split_whitespace().count() > 1, usual) {
+            (false, Some(u)) => u,
+            _ => lang,
+        };
         Some(self.run_private(user, raw, lang, cmd, explicit).await)
     }
 

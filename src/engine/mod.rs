@@ -114,6 +114,23 @@ impl Lang {
             Lang::En
         }
     }
+
+    /// The language the words of `text` are in, if it has any besides a
+    /// leading `/command` (`/help`, `/deals`, `2` have none).
+    pub fn of_words(text: &str) -> Option<Lang> {
+        let t = text.trim();
+        let words = match t.strip_prefix(['/', '／']) {
+            Some(rest) => rest.split_once(char::is_whitespace).map_or("", |(_, a)| a),
+            None => t,
+        };
+        if words.chars().any(tokenize::is_cjk) {
+            Some(Lang::Zh)
+        } else if words.chars().any(|c| c.is_ascii_alphabetic()) {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
 }
 
 /// One ranked entry.
@@ -320,7 +337,13 @@ impl Engine {
 
     /// Answer one message.
     pub fn answer(&self, text: &str) -> Reply {
-        let lang = Lang::of(text);
+        self.answer_in(text, Lang::of(text))
+    }
+
+    /// Answer `text`; a message without words of its own (`/help`, `/case`)
+    /// is answered in `usual`, the language the user writes in.
+    pub fn answer_in(&self, text: &str, usual: Lang) -> Reply {
+        let lang = Lang::of_words(text).unwrap_or(usual);
         match route::route(text) {
             Route::Help => render::help(lang),
             Route::Unknown(cmd) => render::unknown_command(cmd, lang),
@@ -329,11 +352,7 @@ impl Engine {
                 command,
                 query,
             } => {
-                let lang = if query.is_empty() {
-                    lang
-                } else {
-                    Lang::of(query)
-                };
+                let lang = Lang::of_words(query).unwrap_or(lang);
                 if query.trim().is_empty() {
                     let kinds = kinds.unwrap_or(&[]);
                     return render::list(&self.knowledge, kinds, command, lang);
@@ -634,6 +653,11 @@ impl Engine {
             hits,
             off_topic: similar.off_topic,
         }
+    }
+
+    /// What ussbot does and how to ask, in `lang`.
+    pub fn help(&self, lang: Lang) -> Reply {
+        render::help(lang)
     }
 
     /// How near a message is to the labelled messages of each kind:

@@ -386,7 +386,10 @@ pub struct Entry {
     pub triggers: Vec<Regex>,
     pub source: Source,
     pub related: Vec<Id>,
+    /// Caveats for salespeople, shown with the entry.
     pub notes: Vec<String>,
+    /// Remarks for the knowledge's editors; never shown in a reply.
+    pub editor_notes: Vec<String>,
     pub body: Body,
 }
 
@@ -568,6 +571,8 @@ pub struct MessageCues {
     /// Words about customers, deals, visits or follow-ups: a question
     /// about the rep's pipeline has one.
     pub about_deals: Vec<regex::Regex>,
+    /// The user asks how to use the bot (帮助, 怎么用, help).
+    pub help: Vec<regex::Regex>,
 }
 
 impl NameWords {

@@ -54,8 +54,10 @@ pub type S<T> = toml::Spanned<T>;
 /// - `source`: `handbook` (default), `drafted` (written by us, not in the
 ///   handbook) or `external` (common industry knowledge, not in the handbook).
 /// - `related`: ids of entries offered as alternatives.
-/// - `notes`: caveats shown with the entry (source contradictions, stripped
-///   figures).
+/// - `notes`: caveats for salespeople, shown with the entry (a figure the
+///   handbook lost, a selling point to pair with a case).
+/// - `editor_notes`: remarks for the people who edit the knowledge (how a
+///   damaged passage was restored, what is a guess); never shown in a reply.
 macro_rules! raw_entry {
     (
         $(#[$meta:meta])*
@@ -81,6 +83,8 @@ macro_rules! raw_entry {
             pub related: Vec<S<String>>,
             #[serde(default)]
             pub notes: Vec<S<String>>,
+            #[serde(default)]
+            pub editor_notes: Vec<S<String>>,
             $($(#[$fmeta])* pub $field: $ty,)*
         }
     };
@@ -455,8 +459,8 @@ pub struct RawNameWords {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMessageCue {
-    /// `question`, `reported`, `request`, `report`, `refers` or
-    /// `about_deals`.
+    /// `question`, `reported`, `request`, `report`, `refers`,
+    /// `about_deals` or `help`.
     pub cue: S<String>,
     /// Regular expressions over the normalized message.
     pub patterns: Vec<S<String>>,

@@ -246,6 +246,7 @@ macro_rules! head {
                 .map(|r| Id(r.get_ref().clone()))
                 .collect(),
             notes: $cx.opt_list(file, &raw.notes, "notes"),
+            editor_notes: $cx.opt_list(file, &raw.editor_notes, "editor_notes"),
             body: $body,
         };
         Head { file, id_at, entry }
@@ -884,12 +885,13 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             "report" => &mut message_cues.report,
             "refers" => &mut message_cues.refers,
             "about_deals" => &mut message_cues.about_deals,
+            "help" => &mut message_cues.help,
             other => {
                 cx.report(
                     *f,
                     c.cue.span().start,
                     format!(
-                        "`cue` is `{other}`; cues are question, reported, request, report, refers, about_deals"
+                        "`cue` is `{other}`; cues are question, reported, request, report, refers, about_deals, help"
                     ),
                 );
                 continue;

@@ -88,6 +88,8 @@ pub struct Cues {
     pub about_deals: bool,
     /// A company name is written out (蓝天科技, 星河地产): maybe a new customer.
     pub company: bool,
+    /// The user asks how to use the bot (帮助, 怎么用, help).
+    pub help: bool,
 }
 
 impl Cues {
@@ -113,6 +115,7 @@ impl Cues {
             requests: any(&cues.request, normalized),
             refers: any(&cues.refers, normalized),
             about_deals: any(&cues.about_deals, normalized),
+            help: any(&cues.help, normalized),
             company: Parser::new(knowledge, None)
                 .company_in(normalized)
                 .is_some(),

@@ -316,11 +316,12 @@ async fn undo_removes_my_last_visit_only() {
         bot.reply(&alice(), "/deal 金鹰国际").await.kind,
         "deal_not_found"
     );
+    // alice writes Chinese, so the wordless /undo answers in Chinese.
     assert!(bot
         .reply(&alice(), "/undo")
         .await
         .text()
-        .contains("no visit to undo"));
+        .contains("没有可以撤销的拜访记录"));
 }
 
 #[tokio::test]
@@ -401,7 +402,7 @@ async fn user_b_cannot_read_or_change_user_a_deals() {
         .reply(&bob(), "/undo")
         .await
         .text()
-        .contains("no visit to undo"));
+        .contains("没有可以撤销的拜访记录"));
     assert!(bot.svc.customers(&bob()).await.is_empty());
     let mut out = Vec::new();
     bot.svc
@@ -1049,4 +1050,45 @@ async fn a_csv_man_code_out_of_order_is_refused_not_read_as_all_yes() {
         shown.contains("m+A+"),
         "the deal's MAN shows money no, authority yes: {shown}"
     );
+}
+
+/// The reply language follows the user: after a rep writes Chinese, the
+/// wordless commands (/help, /deals, /case) answer in Chinese, and after
+/// English in English; 帮助, 怎么用 and help open the help card.
+#[tokio::test]
+async fn the_reply_language_follows_the_user_and_help_words_open_help() {
+    let bot = Bot::new();
+    let zh = alice();
+    bot.reply(&zh, "客户说太贵了").await;
+    let help = bot.reply(&zh, "/help").await;
+    assert!(
+        help.text().contains("直接说你遇到的情况"),
+        "{}",
+        help.text()
+    );
+    let deals = bot.reply(&zh, "/deals").await;
+    assert!(deals.text().contains("我的商机"), "{}", deals.text());
+    let cases = bot.reply(&zh, "/case").await;
+    assert!(cases.text().contains("参考案例"), "{}", cases.text());
+    assert!(
+        !cases.text().contains("reference cases"),
+        "{}",
+        cases.text()
+    );
+
+    let en = bob();
+    bot.reply(&en, "customer says it's too expensive").await;
+    let deals = bot.reply(&en, "/deals").await;
+    assert!(deals.text().contains("My pipeline"), "{}", deals.text());
+
+    for (user, words, says) in [
+        (&zh, "帮助", "直接说你遇到的情况"),
+        (&zh, "怎么用", "直接说你遇到的情况"),
+        (&zh, "你能做什么？", "直接说你遇到的情况"),
+        (&en, "help", "Just describe the situation"),
+    ] {
+        let r = bot.reply(user, words).await;
+        assert_eq!(r.kind, "help", "{words}: {}", r.text());
+        assert!(r.text().contains(says), "{words}: {}", r.text());
+    }
 }

@@ -100,7 +100,7 @@ fn syntax_error_is_reported_with_its_position() {
 fn unknown_field_is_reported_at_the_key() {
     assert_eq!(
         problems("tests/fixtures/unknown_field"),
-        vec!["tests/fixtures/unknown_field/closing.toml:9:1: in [[closing]]: unknown field `phrse`, expected one of `id`, `title`, `title_zh`, `summary`, `summary_zh`, `keywords`, `triggers`, `source`, `related`, `notes`, `definition`, `when_to_use`, `phrase`; remove it or fix its spelling"]
+        vec!["tests/fixtures/unknown_field/closing.toml:9:1: in [[closing]]: unknown field `phrse`, expected one of `id`, `title`, `title_zh`, `summary`, `summary_zh`, `keywords`, `triggers`, `source`, `related`, `notes`, `editor_notes`, `definition`, `when_to_use`, `phrase`; remove it or fix its spelling"]
     );
 }
 
