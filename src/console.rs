@@ -17,6 +17,18 @@ const MAX_LINE_BYTES: usize = 64 * 1024;
 pub fn print_reply(out: &mut dyn Write, reply: &Reply, json: bool) -> std::io::Result<()> {
     if json {
         writeln!(out, "{}", reply.to_json())?;
+    } else if let Some(brief) = &reply.brief {
+        // The brief first; the full card on request.
+        let hint = if brief
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        {
+            "（回复“更多”看全文）"
+        } else {
+            "(reply \"more\" for the full card)"
+        };
+        writeln!(out, "{brief}\n{hint}")?;
+        writeln!(out)?;
     } else {
         writeln!(out, "{}", reply.text())?;
         writeln!(out)?;

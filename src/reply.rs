@@ -43,6 +43,10 @@ pub struct Reply {
     pub private: bool,
     /// The message could not be handled (bad command, storage failure).
     pub error: bool,
+    /// At most three short lines to use at once (the line to say, the
+    /// story of a case, what was recorded); front ends show it first and
+    /// the full card on request. `None` when the reply is short already.
+    pub brief: Option<String>,
 }
 
 impl Reply {
@@ -56,6 +60,7 @@ impl Reply {
             items: Vec::new(),
             private: false,
             error: false,
+            brief: None,
         }
     }
 
@@ -107,10 +112,12 @@ impl Reply {
         out
     }
 
-    /// The JSON form printed by `--json`: `{"kind", "text", "items"}`.
+    /// The JSON form printed by `--json`: `{"kind", "brief", "text",
+    /// "items"}`, `brief` being `null` when the reply has none.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "kind": self.kind,
+            "brief": self.brief,
             "text": self.text(),
             "items": self.items,
         })

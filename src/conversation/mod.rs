@@ -57,6 +57,8 @@ struct Dialogue {
     /// The language the user last wrote words in, for messages without
     /// words (`/help`, `/deals`, a number).
     lang: Option<Lang>,
+    /// The last reply shown as a brief, for "更多" / "more".
+    last_full: Option<Reply>,
 }
 
 impl Bot {
@@ -85,7 +87,17 @@ impl Bot {
     /// Handle one message from `user`. Never fails: problems become an
     /// error reply.
     pub async fn handle(&self, user: &UserKey, text: &str) -> Reply {
+        if self.engine.knowledge().message_cues.asks_for_more(text) {
+            let last = self.lock().get_mut(user).and_then(|d| d.last_full.take());
+            if let Some(mut full) = last {
+                full.brief = None;
+                return full;
+            }
+        }
         let reply = self.reply_to(user, text).await;
+        if reply.brief.is_some() {
+            self.lock().entry(user.clone()).or_default().last_full = Some(reply.clone());
+        }
         // An offer made by this reply is kept until the rep answers it,
         // across a restart too.
         if let Some(store) = &self.pending {

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, Weekday};
 use regex::Regex;
 
-use super::model::{Contact, ManField, ManValue, NextStep, SalesMode, Touch};
+use super::model::{Contact, Man, ManField, ManValue, NextStep, SalesMode, Touch};
 use crate::knowledge::{Knowledge, LogCues};
 use crate::text::Normalizer;
 
@@ -199,44 +199,14 @@ fn parse_man_args(s: &str) -> Option<Vec<(ManField, ManValue)>> {
         }
         if let Some((k, v)) = tok.split_once(['=', '：', ':']) {
             out.push((ManField::parse(k)?, ManValue::parse(v)?));
-        } else if let Some(code) = parse_man_code(tok) {
-            out.extend(code);
+        } else if let Some(code) = Man::parse_code(tok) {
+            // `M+a+N` (capital = yes, lower = no, `?` = unknown).
+            out.extend(ManField::ALL.into_iter().zip(code));
         } else {
             return None;
         }
     }
     (!out.is_empty()).then_some(out)
-}
-
-/// `M+a+N` (capital = yes, lower = no, `?` = unknown).
-fn parse_man_code(tok: &str) -> Option<Vec<(ManField, ManValue)>> {
-    let parts: Vec<&str> = tok.split('+').collect();
-    if parts.len() != 3 {
-        return None;
-    }
-    let mut out = Vec::new();
-    for (part, (field, letter)) in parts.iter().zip([
-        (ManField::Money, 'm'),
-        (ManField::Authority, 'a'),
-        (ManField::Need, 'n'),
-    ]) {
-        let mut cs = part.chars();
-        let c = cs.next()?;
-        if cs.next().is_some() {
-            return None;
-        }
-        let v = if c == letter.to_ascii_uppercase() {
-            ManValue::Yes
-        } else if c == letter {
-            ManValue::No
-        } else if c == '?' {
-            ManValue::Unknown
-        } else {
-            return None;
-        };
-        out.push((field, v));
-    }
-    Some(out)
 }
 
 /// Patterns of this file that failed to compile (see [`re`]).

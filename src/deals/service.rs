@@ -28,7 +28,7 @@ pub struct DealService {
 
 /// Reply language: Chinese when the message has Chinese.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Lang {
+pub(crate) enum Lang {
     Zh,
     En,
 }
@@ -648,7 +648,13 @@ impl DealService {
             .unwrap_or_else(|| id.to_string())
     }
 
-    fn render_visit(&self, before: Option<&Deal>, deal: &Deal, visit: &Visit, lang: Lang) -> Reply {
+    pub(super) fn render_visit_card(
+        &self,
+        before: Option<&Deal>,
+        deal: &Deal,
+        visit: &Visit,
+        lang: Lang,
+    ) -> Reply {
         // Visits count meetings in person; a call or a letter is recorded
         // as what it was.
         let n = deal.visits.iter().filter(|v| v.touch.in_person()).count();
@@ -793,7 +799,7 @@ impl DealService {
         }
     }
 
-    fn render_deal(&self, d: &Deal, lang: Lang) -> Reply {
+    pub(super) fn render_deal_card(&self, d: &Deal, lang: Lang) -> Reply {
         let mut r = Reply::new("deal", Some(d.customer.name.clone()));
         let today = self.now().date_naive();
         let mut lines = Vec::new();

@@ -1,14 +1,70 @@
-//! Views of a rep's deals as a whole for questions in chat: the deals gone
-//! stale ("哪些客户好久没跟了") and the planned follow-ups ("今天要跟谁").
+//! Views of a rep's deals for questions in chat: the deals gone stale
+//! ("哪些客户好久没跟了"), the planned follow-ups ("今天要跟谁"), and the
+//! briefs of a logged visit and of a deal card (what was recorded and the
+//! one next step; stage, next step, what is overdue).
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::model::Deal;
+use super::model::{Deal, Visit};
+use super::program::program;
 use super::service::{deal_item, next_text, stage_short, Lang};
 use super::DealService;
 use crate::reply::Reply;
 
 impl DealService {
+    /// A logged visit: the card, with a brief of what was recorded and the
+    /// one next step.
+    pub(super) fn render_visit(
+        &self,
+        before: Option<&Deal>,
+        deal: &Deal,
+        visit: &Visit,
+        lang: Lang,
+    ) -> Reply {
+        let mut r = self.render_visit_card(before, deal, visit, lang);
+        let next = visit
+            .next
+            .as_ref()
+            .map(|n| next_text(self, n))
+            .or_else(|| program(deal, &self.knowledge).next.into_iter().next());
+        let mut lines = vec![r.title.clone().unwrap_or_default()];
+        if let Some(n) = next {
+            lines.push(lang.pick(format!("下一步：{n}"), format!("Next: {n}")));
+        }
+        lines.push(lang.pick("记错了？发 /undo 撤销。", "Wrong? Send /undo."));
+        r.brief = Some(brief_lines(lines));
+        r
+    }
+
+    /// A deal's card, with a brief: stage, next step, what is overdue.
+    pub(super) fn render_deal(&self, d: &Deal, lang: Lang) -> Reply {
+        let mut r = self.render_deal_card(d, lang);
+        let today = self.now().date_naive();
+        let mut lines = vec![format!(
+            "{}｜{}",
+            d.customer.name,
+            d.stage
+                .clone()
+                .unwrap_or_else(|| lang.pick("潜在阶段", "prospect"))
+        )];
+        let planned = d.next_steps.first();
+        let next = planned
+            .map(|n| next_text(self, n))
+            .or_else(|| program(d, &self.knowledge).next.into_iter().next());
+        if let Some(n) = next {
+            lines.push(lang.pick(format!("下一步：{n}"), format!("Next: {n}")));
+        }
+        if let Some(due) = planned.and_then(|n| n.due).filter(|due| *due < today) {
+            let days = (today - due).num_days();
+            lines.push(lang.pick(
+                format!("⚠ 计划已过期 {days} 天"),
+                format!("⚠ overdue by {days} day(s)"),
+            ));
+        }
+        r.brief = Some(brief_lines(lines));
+        r
+    }
+
     /// Open deals without a visit for `stale_days` or more, longest first.
     pub(super) fn render_stale(&self, deals: &[Deal], lang: Lang) -> Reply {
         let today = self.now().date_naive();
@@ -135,4 +191,24 @@ impl DealService {
         }
         r
     }
+}
+
+/// At most three lines of at most 80 characters each ("…" when cut).
+fn brief_lines(lines: Vec<String>) -> String {
+    lines
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .take(3)
+        .map(|l| {
+            let l = l.lines().next().unwrap_or("").to_string();
+            if l.chars().count() > 80 {
+                let mut t: String = l.chars().take(79).collect();
+                t.push('…');
+                t
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

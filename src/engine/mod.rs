@@ -6,6 +6,7 @@
 //! knowledge → [`render`]. Pure and synchronous: no IO, and no input makes
 //! it fail; an unanswerable message gets the honest fallback.
 
+pub mod brief;
 pub mod examples;
 pub mod index;
 pub mod render;

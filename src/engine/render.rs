@@ -91,6 +91,7 @@ fn provenance(e: &Entry, lang: Lang) -> Option<String> {
 pub fn entry(k: &Knowledge, idx: usize, hits: &[Hit], lang: Lang) -> Reply {
     let e = &k.entries()[idx];
     let mut r = Reply::new(e.kind().reply_kind(), Some(title(e, lang)));
+    r.brief = Some(super::brief::brief(e, lang));
     if lang == Lang::En {
         r.push(None, e.summary.clone());
     }

@@ -573,6 +573,16 @@ pub struct MessageCues {
     pub about_deals: Vec<regex::Regex>,
     /// The user asks how to use the bot (帮助, 怎么用, help).
     pub help: Vec<regex::Regex>,
+    /// The user asks for the full card after a brief (更多, more).
+    pub more: Vec<regex::Regex>,
+}
+
+impl MessageCues {
+    /// Whether `text` asks for the full card of the last brief.
+    pub fn asks_for_more(&self, text: &str) -> bool {
+        let t = crate::text::normalize(text);
+        self.more.iter().any(|r| r.is_match(t.trim()))
+    }
 }
 
 impl NameWords {

@@ -460,7 +460,7 @@ pub struct RawNameWords {
 #[serde(deny_unknown_fields)]
 pub struct RawMessageCue {
     /// `question`, `reported`, `request`, `report`, `refers`,
-    /// `about_deals` or `help`.
+    /// `about_deals`, `help` or `more`.
     pub cue: S<String>,
     /// Regular expressions over the normalized message.
     pub patterns: Vec<S<String>>,

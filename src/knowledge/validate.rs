@@ -886,12 +886,13 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             "refers" => &mut message_cues.refers,
             "about_deals" => &mut message_cues.about_deals,
             "help" => &mut message_cues.help,
+            "more" => &mut message_cues.more,
             other => {
                 cx.report(
                     *f,
                     c.cue.span().start,
                     format!(
-                        "`cue` is `{other}`; cues are question, reported, request, report, refers, about_deals, help"
+                        "`cue` is `{other}`; cues are question, reported, request, report, refers, about_deals, help, more"
                     ),
                 );
                 continue;

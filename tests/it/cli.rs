@@ -100,7 +100,7 @@ fn the_bot_refuses_to_start_on_invalid_knowledge() {
 }
 
 #[test]
-fn ask_json_prints_kind_text_and_items() {
+fn ask_json_prints_kind_brief_text_and_items() {
     let dir = tempfile::tempdir().unwrap();
     let o = ussbot(dir.path())
         .args(["ask", "--json", "客户说太贵了"])
@@ -111,6 +111,16 @@ fn ask_json_prints_kind_text_and_items() {
     assert_eq!(v["kind"], "objection");
     assert_eq!(v["items"][0]["id"], "objection.counter_question");
     assert!(v["text"].as_str().unwrap().contains("反问法"));
+    // The brief beside the full text: the words to say, in three lines.
+    let brief = v["brief"].as_str().expect("a brief");
+    assert!(
+        brief.contains("这样说") && brief.lines().count() <= 3,
+        "{brief}"
+    );
+    assert!(
+        v["text"].as_str().unwrap().contains("时机与步骤"),
+        "text is the full card"
+    );
 }
 
 #[test]

@@ -1092,3 +1092,31 @@ async fn the_reply_language_follows_the_user_and_help_words_open_help() {
         assert!(r.text().contains(says), "{words}: {}", r.text());
     }
 }
+
+/// A card comes as its brief first; "更多" (or "more") then gives the full
+/// card, once.
+#[tokio::test]
+async fn a_brief_first_and_the_full_card_on_more() {
+    let bot = Bot::new();
+    let u = alice();
+    let r = bot.reply(&u, "客户说太贵了").await;
+    let brief = r.brief.clone().expect("a brief");
+    assert!(
+        brief.lines().count() <= 3 && brief.contains("这样说"),
+        "{brief}"
+    );
+    let full = bot.reply(&u, "更多").await;
+    assert_eq!(full.kind, r.kind);
+    assert!(full.brief.is_none(), "the full card, not the brief again");
+    assert!(full.text().contains("时机与步骤"), "{}", full.text());
+    let logged = bot
+        .reply(&u, "今天去恒力集团见了孙经理，下周二做方案呈现")
+        .await;
+    let b = logged.brief.clone().expect("a visit brief");
+    assert!(
+        b.contains("恒力集团") && b.contains("下一步：下周二做方案呈现"),
+        "{b}"
+    );
+    let full = bot.reply(&u, "more").await;
+    assert!(full.text().contains("关键活动"), "{}", full.text());
+}

@@ -564,3 +564,93 @@ mod synthetic {
         assert_eq!(labelled_queries(text).unwrap(), ["太贵了"]);
     }
 }
+
+/// No reply a rep reads, for any shipped entry in either language, holds
+/// notes meant for the knowledge's editors: the damaged scrape (抓取稿),
+/// restoration remarks, file names or knowledge ids.
+#[test]
+fn replies_hold_no_editor_notes_file_names_or_ids() {
+    let id = regex::Regex::new(
+        r"\b(case|closing|objection|skill|step|activity|mode|visit|method|man|concept|template|gap|point)\.[a-z0-9_.-]+",
+    )
+    .expect("pattern");
+    let mut leaks = Vec::new();
+    for e in engine().knowledge().entries() {
+        for lang in [ussbot::engine::Lang::Zh, ussbot::engine::Lang::En] {
+            let Some(r) = engine().open(e.id.as_str(), lang) else {
+                leaks.push(format!("{} does not open", e.id.as_str()));
+                continue;
+            };
+            let t = r.text();
+            for word in ["抓取稿", "勘误", "已复原", "复原", ".toml", "scrape"] {
+                if t.contains(word) {
+                    leaks.push(format!("{} ({lang:?}) shows `{word}`", e.id.as_str()));
+                }
+            }
+            if let Some(m) = id.find(&t) {
+                leaks.push(format!(
+                    "{} ({lang:?}) shows the id `{}`",
+                    e.id.as_str(),
+                    m.as_str()
+                ));
+            }
+            for n in &e.editor_notes {
+                if t.contains(n.as_str()) {
+                    leaks.push(format!("{} ({lang:?}) shows an editor note", e.id.as_str()));
+                }
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "{} leaks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+}
+
+/// Every shipped entry, in both languages, has a brief a rep can glance at
+/// mid-call: at most three lines and 200 characters, holding the words to
+/// say (closing and objection methods) or the customer and pain (cases),
+/// and saying when the content is not from the handbook.
+#[test]
+fn every_entry_has_a_brief_of_three_short_lines_with_the_words_to_say() {
+    use ussbot::knowledge::Body;
+    for e in engine().knowledge().entries() {
+        for lang in [ussbot::engine::Lang::Zh, ussbot::engine::Lang::En] {
+            let r = engine().open(e.id.as_str(), lang).expect("opens");
+            let b = r.brief.clone().unwrap_or_default();
+            let id = e.id.as_str();
+            assert!(!b.trim().is_empty(), "{id} ({lang:?}) has no brief");
+            assert!(b.lines().count() <= 3, "{id}: {b}");
+            assert!(
+                b.chars().count() <= 200,
+                "{id}: {} chars: {b}",
+                b.chars().count()
+            );
+            let head = |s: &str| s.chars().take(20).collect::<String>();
+            match &e.body {
+                Body::Closing(c) => assert!(b.contains(&head(&c.phrase)), "{id}: {b}"),
+                Body::Objection(o) => {
+                    let rep = o.dialogue.iter().find(|l| !l.speaker.contains("客户"));
+                    if let Some(l) = rep {
+                        assert!(b.contains(&head(&l.text)), "{id}: {b}");
+                    }
+                }
+                Body::Case(c) => {
+                    assert!(
+                        b.contains(&head(&c.customer)) && b.contains(&head(&c.pain)),
+                        "{id}: {b}"
+                    )
+                }
+                _ => {}
+            }
+            if !e.source.is_handbook() && !matches!(e.body, Body::Gap(_)) {
+                assert!(
+                    b.contains("非手册原文") || b.contains("not from the handbook"),
+                    "{id}: {b}"
+                );
+            }
+        }
+    }
+}
