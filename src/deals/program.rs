@@ -341,13 +341,13 @@ pub fn program(deal: &Deal, k: &Knowledge) -> Program {
             .map(|(_, a)| a.acceptance.join(""))
             .unwrap_or_default();
         p.warnings.push(format!(
-            "{} 还没有记录 — 验收标准：{criterion}",
+            "{} 还没有记录 — 检验标准：{criterion}",
             activity_name(k, id)
         ));
     }
     if !v.acceptance.is_empty() && !p.warnings.is_empty() {
         p.warnings.push(format!(
-            "{}的验收标准：{}",
+            "{}的检验标准：{}",
             ve.title_zh,
             v.acceptance.join("")
         ));

@@ -790,10 +790,7 @@ impl DealService {
         if !p.warnings.is_empty() {
             let body: Vec<String> = p.warnings.iter().map(|s| format!("⚠ {s}")).collect();
             r.push(
-                Some(&lang.pick(
-                    "验收标准还没达到",
-                    "Acceptance criteria not met yet (验收标准)",
-                )),
+                Some(&lang.pick("检验标准还没达到", "Check criteria not met yet (检验标准)")),
                 body.join("\n"),
             );
         }
@@ -837,18 +834,22 @@ impl DealService {
             .filter(|a| a.done)
             .map(|a| a.code.as_str())
             .collect();
+        // No empty "0/15：" list: say none is done yet.
+        let done_text = if done.is_empty() {
+            lang.pick("还没有", "none yet")
+        } else {
+            done.join(" ")
+        };
         lines.push(lang.pick(
             format!(
-                "关键活动已完成 {}/{}：{}",
+                "关键活动已完成 {}/{}：{done_text}",
                 done.len(),
                 d.activities.len(),
-                done.join(" ")
             ),
             format!(
-                "Key activities done (关键活动) {}/{}: {}",
+                "Key activities done (关键活动) {}/{}: {done_text}",
                 done.len(),
                 d.activities.len(),
-                done.join(" ")
             ),
         ));
         if let Some(line) = contacts_line(&d.contacts, lang) {

@@ -89,7 +89,11 @@ pub fn brief(e: &Entry, lang: Lang) -> String {
             lines.push(format!("{name}{mark}｜{}", s.goal));
         }
         Body::Activity(a) => {
-            lines.push(format!("{} {name}{mark}｜{}", a.code, a.goals.join("；")));
+            lines.push(format!(
+                "{} {name}{mark}｜{}",
+                a.code,
+                crate::text::join_clauses(&a.goals, "；")
+            ));
             if let Some(x) = a.acceptance.first() {
                 lines.push(format!("{}{x}", pick("检验标准：", "Check: ")));
             }
@@ -103,7 +107,10 @@ pub fn brief(e: &Entry, lang: Lang) -> String {
             ));
         }
         Body::Visit(v) => {
-            lines.push(format!("{name}{mark}｜{}", v.goals.join("；")));
+            lines.push(format!(
+                "{name}{mark}｜{}",
+                crate::text::join_clauses(&v.goals, "；")
+            ));
             let during: Vec<&str> = v.during.iter().map(|a| a.name.as_str()).collect();
             if !during.is_empty() {
                 lines.push(format!(

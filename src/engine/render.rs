@@ -350,7 +350,12 @@ fn body(r: &mut Reply, k: &Knowledge, e: &Entry, lang: Lang) {
                 .iter()
                 .filter_map(|id| k.get(id.as_str()))
                 .map(|v| match &v.body {
-                    Body::Visit(x) => format!("{} {}：{}", x.code, v.title_zh, x.goals.join("；")),
+                    Body::Visit(x) => format!(
+                        "{} {}：{}",
+                        x.code,
+                        v.title_zh,
+                        crate::text::join_clauses(&x.goals, "；")
+                    ),
                     _ => v.title_zh.clone(),
                 })
                 .collect();

@@ -25,3 +25,14 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// Clauses joined with `sep` (`；`), each without its own closing
+/// punctuation, so no "。；" comes of it.
+pub fn join_clauses(items: &[String], sep: &str) -> String {
+    items
+        .iter()
+        .map(|i| i.trim().trim_end_matches(['。', '；', ';', '，', ',', '.']))
+        .filter(|i| !i.is_empty())
+        .collect::<Vec<_>>()
+        .join(sep)
+}

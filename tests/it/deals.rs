@@ -152,7 +152,7 @@ async fn a_quick_knife_first_visit_gives_the_q1_follow_ups() {
     assert!(t.contains("快刀模式第二次拜访（Q2）"), "{t}");
     assert!(t.contains("一周之内") && t.contains("2026-03-09 前"), "{t}");
     // KA06 (buying vision) was not logged: Q1's acceptance is not met yet.
-    assert!(t.contains("KA06") && t.contains("验收标准"), "{t}");
+    assert!(t.contains("KA06") && t.contains("检验标准"), "{t}");
 }
 
 #[tokio::test]

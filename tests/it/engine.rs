@@ -581,8 +581,17 @@ fn replies_hold_no_editor_notes_file_names_or_ids() {
                 leaks.push(format!("{} does not open", e.id.as_str()));
                 continue;
             };
-            let t = r.text();
-            for word in ["抓取稿", "勘误", "已复原", "复原", ".toml", "scrape"] {
+            let t = format!("{}\n{}", r.text(), r.brief.clone().unwrap_or_default());
+            for word in [
+                "抓取稿",
+                "勘误",
+                "已复原",
+                "复原",
+                ".toml",
+                "scrape",
+                "。；",
+                "；。",
+            ] {
                 if t.contains(word) {
                     leaks.push(format!("{} ({lang:?}) shows `{word}`", e.id.as_str()));
                 }
