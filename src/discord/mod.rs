@@ -34,6 +34,7 @@
 pub mod choices;
 pub mod commands;
 pub mod delivery;
+pub mod more;
 pub mod paging;
 pub mod render;
 pub mod token;
@@ -266,6 +267,19 @@ struct Outgoing {
 impl<C: Core> Handler<C> {
     /// Lay out a reply and keep its pages for the buttons when there are several.
     fn layout(&self, owner: u64, reply: &Reply) -> Outgoing {
+        // A card with a brief: the brief, and the full card one click away.
+        if let Some(brief) = render::brief_page(reply) {
+            let pages = render::pages(reply);
+            let zh = reply
+                .brief
+                .as_deref()
+                .is_some_and(|b| b.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+            let key = self.pages.insert(owner, reply.private, pages);
+            return Outgoing {
+                page: brief,
+                buttons: more::button(key, zh),
+            };
+        }
         let mut pages = render::pages(reply);
         let count = pages.len();
         let first = pages
@@ -441,8 +455,14 @@ impl<C: Core> Handler<C> {
             }
             return;
         }
-        let Some((key, index)) = paging::parse_button(&c.data.custom_id) else {
-            return;
+        let (key, index) = match (
+            more::parse(&c.data.custom_id),
+            paging::parse_button(&c.data.custom_id),
+        ) {
+            // "More" opens the full card on its first page.
+            (Some(key), _) => (key, 0),
+            (None, Some(at)) => at,
+            (None, None) => return,
         };
         let msg = match self.pages.get(key, c.user.id.get()) {
             Ok(pages) => match pages.get(index) {

@@ -145,6 +145,13 @@ impl Block {
     }
 }
 
+/// The brief of a reply as a short message, when it has one (the full
+/// card follows on "详细 / More").
+pub fn brief_page(reply: &Reply) -> Option<Page> {
+    let brief = reply.brief.as_deref()?.trim();
+    (!brief.is_empty()).then(|| Page::Text(truncate(brief, CONTENT_MAX)))
+}
+
 /// Lay a reply out as one or more pages, each within Discord's limits.
 pub fn pages(reply: &Reply) -> Vec<Page> {
     let text = reply.text();

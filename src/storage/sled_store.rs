@@ -66,6 +66,25 @@ pub struct SledStore {
 /// one that cannot be read is an error — never a panic and never a silently
 /// fresh store. Blocking: call it at start-up or from `spawn_blocking`.
 pub fn open_sled(dir: &Path) -> Result<SledStore, StorageError> {
+    // A store closed a moment ago in this process can still be locked while
+    // sled's background threads let go of its files: try again briefly
+    // before calling it locked by another process.
+    let mut tries = 0;
+    loop {
+        match open_once(dir) {
+            Err(StorageError::Locked { .. }) if tries < LOCK_RETRIES => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// How often a locked store is tried again, 50 ms apart.
+const LOCK_RETRIES: u32 = 10;
+
+fn open_once(dir: &Path) -> Result<SledStore, StorageError> {
     let path = dir.to_path_buf();
     let existing = preflight(dir)?;
     let config = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES);

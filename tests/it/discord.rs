@@ -197,12 +197,14 @@ fn words(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// What the core answers to `text` for `user`, laid out as the first page.
+/// What the core answers to `text` for `user`, as first shown: its brief
+/// when it has one, else its first page.
 async fn expected_first_page(user: u64, text: &str) -> String {
     let reply = bot()
         .handle(&UserKey::new("discord", user.to_string()), text)
         .await;
-    words(&render::pages(&reply)[0].visible_text())
+    let first = render::brief_page(&reply).unwrap_or_else(|| render::pages(&reply)[0].clone());
+    words(&first.visible_text())
 }
 
 fn assert_no_pings(r: &Recorded) {
@@ -1165,5 +1167,54 @@ async fn a_429_longer_than_the_cap_is_not_waited_for() {
         .filter(|r| r.message_channel() == Some(CHANNEL))
         .collect();
     assert!(more.is_empty(), "retried past the cap: {more:?}");
+    run.shutdown().await;
+}
+
+/// A handbook answer is posted as its brief with a "详细" button; clicking
+/// it turns the same message into the full card, within Discord's limits.
+#[tokio::test]
+async fn an_answer_shows_its_brief_and_more_expands_it_in_place() {
+    let run = start(false).await;
+    let user = 10_041;
+    let (_, fin) = run
+        .slash(
+            user,
+            Some(GUILD),
+            slash_data("ask", None, &[("question", "客户说太贵了")]),
+        )
+        .await;
+    let brief = fin.visible_text();
+    assert!(
+        brief.contains("这样说") && brief.lines().count() <= 3,
+        "{brief}"
+    );
+    assert!(
+        !brief.contains("时机与步骤"),
+        "only the brief at first: {brief}"
+    );
+    let buttons = fin.buttons();
+    assert_eq!(buttons.len(), 1, "{buttons:?}");
+    let (more, disabled) = buttons[0].clone();
+    assert!(!disabled && more.starts_with("ussbot:more:"), "{more}");
+    let id = run.fake.id();
+    run.fake.dispatch(
+        "INTERACTION_CREATE",
+        button_interaction(id, "more", user, Some(GUILD), &more),
+    );
+    let full = run
+        .fake
+        .expect("the full card", |r| r.callback_of() == Some(id))
+        .await;
+    assert_eq!(full.body["type"], 7, "the message is updated in place");
+    let text = full.visible_text();
+    assert!(
+        text.contains("时机与步骤") && text.contains("反问法"),
+        "{text}"
+    );
+    assert!(
+        text.encode_utf16().count() <= 6000,
+        "within an embed's limit"
+    );
+    assert_no_pings(&full);
     run.shutdown().await;
 }
