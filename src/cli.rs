@@ -145,7 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let user = terminal_user(user);
             let reply = runtime()?.block_on(bot.handle(&user, &text.join(" ")));
             let mut out = std::io::stdout().lock();
-            console::print_reply(&mut out, &reply, json)?;
+            console::print_reply(&mut out, &reply, json, false)?;
             Ok(if reply.error {
                 ExitCode::FAILURE
             } else {
@@ -209,18 +209,23 @@ fn locale_lang() -> crate::engine::Lang {
 
 fn chat(config: &Config, json: bool, user: UserKey) -> anyhow::Result<ExitCode> {
     let bot = app::bot(config)?;
-    let interactive = std::io::stdin().is_terminal() && !json;
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !json;
     let rt = runtime()?;
     rt.block_on(async {
         if interactive {
             let greeting = bot.help(locale_lang());
             // The lock is a temporary, released before the next await.
-            console::print_reply(&mut std::io::stdout().lock(), &greeting, false)?;
+            console::print_reply(&mut std::io::stdout().lock(), &greeting, false, true)?;
+            // Line editing and history, kept beside the deal store.
+            let history = config.data.dir.join("chat_history");
+            return crate::terminal::run(&bot, &user, Some(history)).await;
         }
         // Unlocked `Stdout`: each write takes the lock and releases it, so
         // none is held while the chat awaits the next line or the bot.
         let mut out = std::io::stdout();
-        console::chat(&bot, &user, tokio::io::stdin(), &mut out, json, interactive).await
+        console::chat(&bot, &user, tokio::io::stdin(), &mut out, json, false)
+            .await
+            .map_err(anyhow::Error::from)
     })?;
     Ok(ExitCode::SUCCESS)
 }

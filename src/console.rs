@@ -13,8 +13,14 @@ use crate::user::UserKey;
 /// Longest input line accepted; the rest of a longer line is skipped.
 const MAX_LINE_BYTES: usize = 64 * 1024;
 
-/// Print one reply: the text, or one JSON object per line.
-pub fn print_reply(out: &mut dyn Write, reply: &Reply, json: bool) -> std::io::Result<()> {
+/// Print one reply: the text (a reply with a brief as its brief, in bold
+/// when `styled`, and how to see more), or one JSON object per line.
+pub fn print_reply(
+    out: &mut dyn Write,
+    reply: &Reply,
+    json: bool,
+    styled: bool,
+) -> std::io::Result<()> {
     if json {
         writeln!(out, "{}", reply.to_json())?;
     } else if let Some(brief) = &reply.brief {
@@ -27,7 +33,11 @@ pub fn print_reply(out: &mut dyn Write, reply: &Reply, json: bool) -> std::io::R
         } else {
             "(reply \"more\" for the full card)"
         };
-        writeln!(out, "{brief}\n{hint}")?;
+        if styled {
+            writeln!(out, "\x1b[1m{brief}\x1b[0m\n\x1b[2m{hint}\x1b[0m")?;
+        } else {
+            writeln!(out, "{brief}\n{hint}")?;
+        }
         writeln!(out)?;
     } else {
         writeln!(out, "{}", reply.text())?;
@@ -75,7 +85,7 @@ pub async fn chat<R: AsyncRead + Unpin>(
             return Ok(());
         }
         let reply = bot.handle(user, line).await;
-        print_reply(out, &reply, json)?;
+        print_reply(out, &reply, json, false)?;
     }
 }
 

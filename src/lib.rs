@@ -14,7 +14,8 @@
 //! - [`deals`]: the USS deal model, visit-log facts, deal commands and views.
 //! - [`storage`]: the deal store trait and its sled backend (the only sled user).
 //! - [`conversation`]: one message in, one reply out (platform-neutral).
-//! - [`console`] and `discord`: thin front ends.
+//! - [`console`] (piped chat, `ask`), [`terminal`] (the interactive chat)
+//!   and `discord`: thin front ends.
 //! - [`app`]: startup wiring; [`cli`]: command-line entry points.
 //! - [`user`]: who owns a deal.
 //!
@@ -32,6 +33,7 @@ pub mod engine;
 pub mod knowledge;
 pub mod reply;
 pub mod storage;
+pub mod terminal;
 pub mod text;
 pub mod understand;
 pub mod user;

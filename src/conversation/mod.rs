@@ -94,7 +94,18 @@ impl Bot {
                 return full;
             }
         }
-        let reply = self.reply_to(user, text).await;
+        let mut reply = self.reply_to(user, text).await;
+        if let Some(note) = cut_notice(text, self.usual_lang(user)) {
+            // Said wherever the reply is read: with the brief and the card.
+            if let Some(b) = reply.brief.as_mut() {
+                b.push('\n');
+                b.push_str(&note);
+            }
+            reply.footer = Some(match reply.footer.take() {
+                Some(f) => format!("{f}\n{note}"),
+                None => note,
+            });
+        }
         if reply.brief.is_some() {
             self.lock().entry(user.clone()).or_default().last_full = Some(reply.clone());
         }
@@ -631,6 +642,24 @@ fn unsupported(lang: Lang) -> Reply {
             Lang::En => "I can't do that yet (bookings, reminders, emails, reports). What I can do: answer questions from the USS handbook, log visits, and show your deals and next steps. Send \"help\" for how.",
         },
     )
+}
+
+/// What to say when a message was cut to [`MAX_MESSAGE_CHARS`]: how long
+/// it was and where reading stopped.
+fn cut_notice(text: &str, lang: Lang) -> Option<String> {
+    let n = text.chars().count();
+    if n <= MAX_MESSAGE_CHARS {
+        return None;
+    }
+    let kept = cut(text);
+    let tail: String = {
+        let chars: Vec<char> = kept.trim_end().chars().collect();
+        chars[chars.len().saturating_sub(12)..].iter().collect()
+    };
+    Some(match lang {
+        Lang::Zh => format!("（这条消息有 {n} 字，太长了：只读了前 {MAX_MESSAGE_CHARS} 字，到“…{tail}”为止。）"),
+        Lang::En => format!("(This message has {n} characters, too long: only the first {MAX_MESSAGE_CHARS} were read, up to “…{tail}”.)"),
+    })
 }
 
 /// The first [`MAX_MESSAGE_CHARS`] characters.

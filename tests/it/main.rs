@@ -10,6 +10,7 @@
 //! - `engine`: answer quality on labelled and blind question sets.
 //! - `knowledge`: loading and validation errors.
 //! - `storage`: the backend contract (`support/contract.rs`) on sled.
+//! - `terminal`: the interactive chat in a pseudo-terminal.
 
 mod cli;
 mod deals;
@@ -18,3 +19,4 @@ mod durability;
 mod engine;
 mod knowledge;
 mod storage;
+mod terminal;
