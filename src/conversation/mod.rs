@@ -199,7 +199,7 @@ impl Bot {
                 if unsaved.kind == "visit_logged" {
                     return unsaved;
                 }
-                let mut answer = self.answer(user, text);
+                let mut answer = self.answer(user, &u.question);
                 if answer.kind == "none" {
                     return unsaved;
                 }
@@ -211,7 +211,7 @@ impl Bot {
                 answer
             }
             MessageKind::Handbook => {
-                let mut answer = self.answer(user, text);
+                let mut answer = self.answer(user, &u.question);
                 // A question that also tells what a customer of the rep's
                 // said: answer it, and offer to log it (nothing unsaid).
                 if let (Some(d), true, false) = (named, u.cues.reports, answer.kind == "choices") {
@@ -243,7 +243,7 @@ impl Bot {
             MessageKind::Log => self.log(user, text, normalized, &u, &deals).await,
             MessageKind::Both => {
                 let log = self.log(user, text, normalized, &u, &deals).await;
-                let mut answer = self.answer(user, text);
+                let mut answer = self.answer(user, &u.question);
                 if answer.kind == "none" {
                     return log;
                 }

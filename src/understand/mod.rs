@@ -46,6 +46,10 @@ pub struct Understanding {
     pub cues: Cues,
     /// Every kind's score, best first.
     pub scores: Vec<(MessageKind, f32)>,
+    /// The message as a handbook question: the rep's customers left out and
+    /// their people written as "客户" / "the customer" (the handbook knows
+    /// no 张总), normalized.
+    pub question: String,
     /// A question about the rep's deals that is about as near a handbook
     /// question: ask which is meant.
     pub or_handbook: bool,
@@ -191,6 +195,12 @@ pub fn understand(engine: &Engine, normalized: &str, deals: &[Deal]) -> Understa
         through_contact = found.mention != Mention::None;
     }
     let masked = mask(normalized, &found.spans, &people);
+    let someone = if !normalized.is_ascii() {
+        "客户"
+    } else {
+        " the customer "
+    };
+    let question = replace(normalized, &found.spans, " ", &people, someone);
     let mut scores: Vec<(MessageKind, f32)> = engine
         .message_kinds(&masked)
         .into_iter()
@@ -230,6 +240,7 @@ pub fn understand(engine: &Engine, normalized: &str, deals: &[Deal]) -> Understa
         cues,
         scores,
         or_handbook,
+        question,
     }
 }
 
@@ -261,13 +272,23 @@ fn by_contact(normalized: &str, people: &[Range<usize>], deals: &[Deal]) -> Ment
 
 /// The message with customers and people replaced by the marks.
 fn mask(text: &str, customers: &[Range<usize>], people: &[Range<usize>]) -> String {
-    let mut marks: Vec<(Range<usize>, &str)> = customers
-        .iter()
-        .map(|r| (r.clone(), CUSTOMER_MARK))
-        .collect();
+    replace(text, customers, CUSTOMER_MARK, people, PERSON_MARK)
+}
+
+/// The message with each customer span replaced by `customer` and each
+/// person span (outside them) by `person`.
+fn replace(
+    text: &str,
+    customers: &[Range<usize>],
+    customer: &str,
+    people: &[Range<usize>],
+    person: &str,
+) -> String {
+    let mut marks: Vec<(Range<usize>, &str)> =
+        customers.iter().map(|r| (r.clone(), customer)).collect();
     for p in people {
         if !customers.iter().any(|c| p.start < c.end && c.start < p.end) {
-            marks.push((p.clone(), PERSON_MARK));
+            marks.push((p.clone(), person));
         }
     }
     marks.sort_by_key(|(r, _)| r.start);

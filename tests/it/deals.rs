@@ -1120,3 +1120,21 @@ async fn a_brief_first_and_the_full_card_on_more() {
     let full = bot.reply(&u, "more").await;
     assert!(full.text().contains("关键活动"), "{}", full.text());
 }
+
+/// A handbook question that names the customer's person ("张总说再考虑考虑")
+/// is answered like one about "the customer": the handbook knows no 张总.
+#[tokio::test]
+async fn a_question_naming_the_customers_person_still_gets_the_handbook() {
+    let bot = Bot::new();
+    let u = alice();
+    bot.reply(&u, "拜访了鑫达商贸 见了张总").await;
+    let r = bot.reply(&u, "张总说再考虑考虑 我咋回").await;
+    assert_ne!(r.kind, "none", "{}", r.text());
+    let ids: Vec<&str> = r.items.iter().map(|i| i.id.as_str()).collect();
+    assert!(
+        ids.iter()
+            .any(|id| id.starts_with("objection") || id.contains("objection")),
+        "{ids:?}: {}",
+        r.text()
+    );
+}
