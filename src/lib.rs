@@ -17,6 +17,7 @@
 //! - [`console`] (piped chat, `ask`), [`terminal`] (the interactive chat)
 //!   and `discord`: thin front ends.
 //! - [`app`]: startup wiring; [`cli`]: command-line entry points.
+//! - [`commands`]: the one command table (routing, help, usage, Discord).
 //! - [`user`]: who owns a deal.
 //!
 //! Outside the product: the workspace crate `ussbot-synth` (synthetic
@@ -24,6 +25,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod console;
 pub mod conversation;

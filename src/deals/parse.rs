@@ -13,6 +13,7 @@ use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, Weekday};
 use regex::Regex;
 
 use super::model::{Contact, Man, ManField, ManValue, NextStep, SalesMode, Touch};
+use crate::commands::{self, Action};
 use crate::knowledge::{Knowledge, LogCues};
 use crate::text::Normalizer;
 
@@ -71,25 +72,10 @@ pub enum Parsed {
     /// A deal command.
     Command(Command),
     /// A deal command used wrongly: the usage to show (Chinese, English).
-    Usage(&'static str, &'static str),
+    Usage(String, String),
     /// Not a deal matter: the answer engine handles it.
     NotDeal,
 }
-
-const USAGE_VISIT: (&str, &str) = (
-    "用法：/visit 客户 拜访内容，例如 /visit 金鹰国际 见了王总，确认了需求范围，下周做方案呈现",
-    "Usage: /visit CUSTOMER what happened, e.g. /visit Acme met John, confirmed the need scope (确认需求范围)",
-);
-const USAGE_WON: (&str, &str) = ("用法：/won 客户 [备注]", "Usage: /won CUSTOMER [note]");
-const USAGE_LOST: (&str, &str) = ("用法：/lost 客户 原因", "Usage: /lost CUSTOMER reason");
-const USAGE_MAN: (&str, &str) = (
-    "用法：/man 客户 money=yes authority=no need=unknown（或 /man 客户 M+a+N）",
-    "Usage: /man CUSTOMER money=yes authority=no need=unknown (or /man CUSTOMER M+a+N)",
-);
-const USAGE_MODE: (&str, &str) = (
-    "用法：/mode 客户 快刀|顾问|战略",
-    "Usage: /mode CUSTOMER quick|consultant|strategic (快刀|顾问|战略)",
-);
 
 /// Split off the first argument, honouring "double quotes" for names with spaces.
 fn first_arg(s: &str) -> Option<(String, &str)> {
@@ -119,46 +105,49 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// Parse a slash command. `raw` is the message as sent.
+/// Parse a slash command. `raw` is the message as sent. Which commands
+/// exist, and their usage, come from [`crate::commands`].
 pub fn parse_command(raw: &str) -> Parsed {
-    let t = raw.trim();
-    let Some(rest) = t.strip_prefix('/').or_else(|| t.strip_prefix('／')) else {
+    let Some((name, args)) = commands::split(raw) else {
         return Parsed::NotDeal;
     };
-    let (name, args) = match rest.find(char::is_whitespace) {
-        Some(i) => (&rest[..i], rest[i..].trim()),
-        None => (rest, ""),
+    let Some(spec) = commands::find(name) else {
+        return Parsed::NotDeal;
     };
-    let usage = |u: (&'static str, &'static str)| Parsed::Usage(u.0, u.1);
-    match name.to_lowercase().as_str() {
-        "visit" | "log" | "拜访" => match first_arg(args) {
+    let usage = || match spec.deal_form() {
+        Some(f) => Parsed::Usage(spec.usage(f, true), spec.usage(f, false)),
+        None => Parsed::NotDeal,
+    };
+    match spec.action {
+        Action::Help | Action::Ask | Action::Search => Parsed::NotDeal,
+        Action::Visit => match first_arg(args) {
             Some((customer, body)) if !body.trim().is_empty() => Parsed::Command(Command::Visit {
                 customer,
                 body: body.trim().to_string(),
             }),
-            _ => usage(USAGE_VISIT),
+            _ => usage(),
         },
-        "deal" => match first_arg(args) {
+        Action::Deal => match first_arg(args) {
             Some((customer, _)) => Parsed::Command(Command::Deal { customer }),
             None => Parsed::Command(Command::Deals),
         },
-        "deals" | "pipeline" => Parsed::Command(Command::Deals),
-        "undo" => Parsed::Command(Command::Undo),
-        "won" => match first_arg(args) {
+        Action::Deals => Parsed::Command(Command::Deals),
+        Action::Undo => Parsed::Command(Command::Undo),
+        Action::Won => match first_arg(args) {
             Some((customer, note)) => Parsed::Command(Command::Won {
                 customer,
                 note: opt(note),
             }),
-            None => usage(USAGE_WON),
+            None => usage(),
         },
-        "lost" => match first_arg(args) {
+        Action::Lost => match first_arg(args) {
             Some((customer, reason)) => Parsed::Command(Command::Lost {
                 customer,
                 reason: opt(reason),
             }),
-            None => usage(USAGE_LOST),
+            None => usage(),
         },
-        "mode" => {
+        Action::Mode => {
             // One argument (`/mode 快刀`) is a question about the mode.
             let Some((customer, rest)) = first_arg(args) else {
                 return Parsed::NotDeal;
@@ -170,10 +159,10 @@ pub fn parse_command(raw: &str) -> Parsed {
             match SalesMode::parse(&second.to_lowercase()) {
                 Some(mode) => Parsed::Command(Command::Mode { customer, mode }),
                 None if SalesMode::parse(&customer.to_lowercase()).is_some() => Parsed::NotDeal,
-                None => usage(USAGE_MODE),
+                None => usage(),
             }
         }
-        "man" => {
+        Action::Man => {
             let Some((customer, rest)) = first_arg(args) else {
                 return Parsed::NotDeal;
             };
@@ -183,10 +172,9 @@ pub fn parse_command(raw: &str) -> Parsed {
             }
             match parse_man_args(rest) {
                 Some(changes) => Parsed::Command(Command::Man { customer, changes }),
-                None => usage(USAGE_MAN),
+                None => usage(),
             }
         }
-        _ => Parsed::NotDeal,
     }
 }
 

@@ -239,16 +239,24 @@ impl DealService {
     ) -> Option<Reply> {
         let lang = Lang::of(raw);
         let usual = usual_zh.map(|zh| if zh { Lang::Zh } else { Lang::En });
-        let cmd = match parse_command(raw) {
-            Parsed::Command(c) => c,
-            Parsed::Usage(zh, en) => return Some(private(Reply::error(lang.pick(zh, en)))),
-            Parsed::NotDeal => return None,
-        };
-        let explicit = raw.trim_start().starts_with(['/', '／']);
         let lang = match (raw.split_whitespace().count() > 1, usual) {
             (false, Some(u)) => u,
             _ => lang,
         };
+        let cmd = match parse_command(raw) {
+            Parsed::Command(c) => c,
+            Parsed::Usage(zh, en) => {
+                // A bare `/won` has no words to tell the language by: the
+                // user's usual one, else Chinese like the welcome.
+                let lang = match (raw.split_whitespace().count() > 1, usual) {
+                    (false, None) => Lang::Zh,
+                    _ => lang,
+                };
+                return Some(private(Reply::error(lang.pick(zh, en))));
+            }
+            Parsed::NotDeal => return None,
+        };
+        let explicit = raw.trim_start().starts_with(['/', '／']);
         Some(self.run_private(user, raw, lang, cmd, explicit).await)
     }
 

@@ -1,7 +1,7 @@
-//! The slash commands: their definitions (typed options, English
-//! descriptions, Chinese localizations, autocomplete), their translation
-//! into the text commands the core understands, and autocomplete
-//! suggestions.
+//! The slash commands of the command table ([`crate::commands`]) on
+//! Discord: their definitions (typed options, English descriptions, Chinese
+//! localizations, autocomplete), their translation into the text commands
+//! the core understands, and autocomplete suggestions.
 //!
 //! Architecture invariant: a slash command is only another way to type a
 //! text command. Every invocation becomes exactly the text a terminal user
@@ -12,6 +12,7 @@
 use serenity::all::{CommandData, CommandDataOptionValue, CommandOptionType};
 use serenity::builder::{CreateCommand, CreateCommandOption};
 
+use crate::commands::{self, Action, Arg, ArgKind, COMMANDS};
 use crate::knowledge::{Kind, Knowledge};
 
 /// Locale used for the Chinese names and descriptions.
@@ -22,6 +23,8 @@ const TEXT_MAX: u16 = 1900;
 pub const CHOICES_MAX: usize = 25;
 /// Choice names and values are at most this long (Discord's limit).
 const CHOICE_LEN_MAX: usize = 100;
+/// Descriptions are at most this long (Discord's limit).
+const DESCRIPTION_MAX: usize = 100;
 
 /// What a slash command invocation turned into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,283 +53,73 @@ pub enum CommandError {
     },
 }
 
-/// One option: name, Chinese name, description, Chinese description.
-struct Opt {
-    name: &'static str,
-    zh: &'static str,
-    desc: &'static str,
-    desc_zh: &'static str,
-}
-
-const QUERY: Opt = Opt {
-    name: "query",
-    zh: "关键词",
-    desc: "What to look up (leave empty for the list)",
-    desc_zh: "要查找的内容（留空列出全部）",
-};
-const CUSTOMER: Opt = Opt {
-    name: "customer",
-    zh: "客户",
-    desc: "Customer name (one of your deals, or a new one)",
-    desc_zh: "客户名称（你的商机之一，或新客户）",
-};
-
-/// The knowledge commands: name, Chinese name, description, Chinese
-/// description, and the entry kinds their query autocompletes from.
-const KNOWLEDGE_COMMANDS: &[(&str, &str, &str, &str, &[Kind])] = &[
-    (
-        "case",
-        "案例",
-        "Find a reference case to tell the customer",
-        "查找可讲给客户的参考案例",
-        &[Kind::Case],
-    ),
-    (
-        "point",
-        "卖点",
-        "Selling points: value and benefits by role",
-        "卖点：按角色的价值与利益",
-        &[Kind::SellingPoint],
-    ),
-    (
-        "objection",
-        "异议",
-        "How to handle a customer objection",
-        "如何处理客户异议",
-        &[Kind::Objection],
-    ),
-    (
-        "close",
-        "成交",
-        "Closing methods and what to say",
-        "成交方法与话术",
-        &[Kind::Closing],
-    ),
-    (
-        "skill",
-        "技巧",
-        "Selling skills and prospecting, approach and assessment methods",
-        "销售技巧，以及寻找、接近、评估客户的方法",
-        &[Kind::Skill, Kind::Method],
-    ),
-    (
-        "stage",
-        "阶段",
-        "The USS steps and key activities",
-        "USS 核心步骤与关键活动",
-        &[Kind::Step, Kind::Activity],
-    ),
-];
-
-/// Every slash command, built from the loaded knowledge (mode choices come
-/// from it).
+/// Every slash command of the command table, with the loaded knowledge's
+/// sales modes as the choices of a mode option.
 pub fn definitions(knowledge: &Knowledge) -> Vec<CreateCommand> {
-    let mut out = vec![command(
-        "ask",
-        "提问",
-        "Ask anything about USS selling",
-        "任意提问：USS 销售的方法、案例、话术",
-    )
-    .add_option(text_opt(
-        Opt {
-            name: "question",
-            zh: "问题",
-            desc: "Your question, in Chinese or English",
-            desc_zh: "你的问题（中文或英文）",
-        },
-        true,
-    ))];
-    for &(name, zh, desc, desc_zh, _) in KNOWLEDGE_COMMANDS {
-        out.push(
-            command(name, zh, desc, desc_zh)
-                .add_option(text_opt(QUERY, false).set_autocomplete(true)),
-        );
+    COMMANDS
+        .iter()
+        .map(|c| {
+            let mut out = CreateCommand::new(c.name)
+                .description(clip(c.about.1, DESCRIPTION_MAX))
+                .description_localized(ZH, clip(c.about.0, DESCRIPTION_MAX));
+            if c.zh != c.name {
+                out = out.name_localized(ZH, c.zh);
+            }
+            match c.form(None) {
+                Some(form) => {
+                    for a in form.args {
+                        out = out.add_option(option(knowledge, a));
+                    }
+                }
+                None => {
+                    for form in c.forms {
+                        let Some(sub) = form.sub else { continue };
+                        let mut o = CreateCommandOption::new(
+                            CommandOptionType::SubCommand,
+                            sub.name,
+                            clip(form.about.1, DESCRIPTION_MAX),
+                        )
+                        .name_localized(ZH, sub.zh)
+                        .description_localized(ZH, clip(form.about.0, DESCRIPTION_MAX));
+                        for a in form.args {
+                            o = o.add_sub_option(option(knowledge, a));
+                        }
+                        out = out.add_option(o);
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// The Discord option for one argument of the table.
+fn option(knowledge: &Knowledge, a: &Arg) -> CreateCommandOption {
+    let mut o = CreateCommandOption::new(CommandOptionType::String, a.name, a.about.1)
+        .name_localized(ZH, a.zh)
+        .description_localized(ZH, a.about.0)
+        .required(a.required);
+    match a.kind {
+        ArgKind::Query => o = o.set_autocomplete(true).max_length(TEXT_MAX),
+        ArgKind::Text => o = o.max_length(TEXT_MAX),
+        ArgKind::Customer => o = o.set_autocomplete(true).max_length(CHOICE_LEN_MAX as u16),
+        ArgKind::Mode => {
+            for e in knowledge.of_kind(Kind::Mode).take(CHOICES_MAX) {
+                o = o.add_string_choice_localized(
+                    clip(&e.title, CHOICE_LEN_MAX),
+                    clip(&e.title_zh, CHOICE_LEN_MAX),
+                    [(ZH, clip(&e.title_zh, CHOICE_LEN_MAX))],
+                );
+            }
+        }
+        ArgKind::YesNo => {
+            o = o
+                .add_string_choice_localized("yes", "yes", [(ZH, "有")])
+                .add_string_choice_localized("no", "no", [(ZH, "无")])
+                .add_string_choice_localized("unknown", "unknown", [(ZH, "未知")]);
+        }
     }
-
-    let mut mode_choice = text_opt(
-        Opt {
-            name: "mode",
-            zh: "模式",
-            desc: "The sales mode for this deal",
-            desc_zh: "该商机的销售模式",
-        },
-        true,
-    );
-    for e in knowledge.of_kind(Kind::Mode).take(CHOICES_MAX) {
-        mode_choice = mode_choice.add_string_choice_localized(
-            clip(&e.title, CHOICE_LEN_MAX),
-            clip(&e.title_zh, CHOICE_LEN_MAX),
-            [(ZH, clip(&e.title_zh, CHOICE_LEN_MAX))],
-        );
-    }
-    out.push(
-        command(
-            "mode",
-            "模式",
-            "Sales modes, or set the mode of a deal",
-            "销售模式，或设置商机的模式",
-        )
-        .add_option(
-            sub(
-                "about",
-                "了解",
-                "Explain a sales mode and its visits",
-                "讲解销售模式及其拜访程序",
-            )
-            .add_sub_option(text_opt(QUERY, false).set_autocomplete(true)),
-        )
-        .add_option(
-            sub(
-                "set",
-                "设置",
-                "Set the sales mode of one of your deals",
-                "设置你的某个商机的销售模式",
-            )
-            .add_sub_option(customer_opt())
-            .add_sub_option(mode_choice),
-        ),
-    );
-
-    let yn = |o: Opt| {
-        text_opt(o, true)
-            .add_string_choice_localized("yes", "yes", [(ZH, "有")])
-            .add_string_choice_localized("no", "no", [(ZH, "无")])
-            .add_string_choice_localized("unknown", "unknown", [(ZH, "未知")])
-    };
-    out.push(
-        command(
-            "man",
-            "man",
-            "The MAN rule (Money, Authority, Need)",
-            "MAN 原则（资金、决策权、需求）",
-        )
-        .add_option(
-            sub("about", "了解", "Explain MAN combinations", "讲解 MAN 组合")
-                .add_sub_option(text_opt(QUERY, false).set_autocomplete(true)),
-        )
-        .add_option(
-            sub(
-                "set",
-                "设置",
-                "Record MAN for one of your deals",
-                "记录你的某个商机的 MAN 情况",
-            )
-            .add_sub_option(customer_opt())
-            .add_sub_option(yn(Opt {
-                name: "money",
-                zh: "资金",
-                desc: "Does the customer have the money?",
-                desc_zh: "客户有资金吗？",
-            }))
-            .add_sub_option(yn(Opt {
-                name: "authority",
-                zh: "决策权",
-                desc: "Are you talking to the decision maker?",
-                desc_zh: "对接人有决策权吗？",
-            }))
-            .add_sub_option(yn(Opt {
-                name: "need",
-                zh: "需求",
-                desc: "Does the customer have the need?",
-                desc_zh: "客户有需求吗？",
-            })),
-        ),
-    );
-    out.push(command(
-        "help",
-        "帮助",
-        "What this bot can do",
-        "本机器人能做什么",
-    ));
-
-    out.push(
-        command(
-            "visit",
-            "拜访",
-            "Log a customer visit (private)",
-            "记录一次客户拜访（仅自己可见）",
-        )
-        .add_option(customer_opt())
-        .add_option(text_opt(
-            Opt {
-                name: "notes",
-                zh: "纪要",
-                desc: "What happened: who you met, what was agreed",
-                desc_zh: "拜访纪要：见了谁，谈成了什么",
-            },
-            true,
-        )),
-    );
-    out.push(
-        command(
-            "deal",
-            "商机",
-            "Show one of your deals (private)",
-            "查看你的某个商机（仅自己可见）",
-        )
-        .add_option(customer_opt()),
-    );
-    out.push(command(
-        "deals",
-        "商机列表",
-        "List your deals (private)",
-        "列出你的全部商机（仅自己可见）",
-    ));
-    out.push(command(
-        "undo",
-        "撤销",
-        "Undo your last deal change",
-        "撤销你上一次的商机修改",
-    ));
-    out.push(
-        command("won", "赢单", "Mark a deal as won", "将商机标记为赢单").add_option(customer_opt()),
-    );
-    out.push(
-        command(
-            "lost",
-            "丢单",
-            "Mark a deal as lost, with the reason",
-            "将商机标记为丢单并记录原因",
-        )
-        .add_option(customer_opt())
-        .add_option(text_opt(
-            Opt {
-                name: "reason",
-                zh: "原因",
-                desc: "Why the deal was lost",
-                desc_zh: "丢单原因",
-            },
-            true,
-        )),
-    );
-    out
-}
-
-fn command(name: &str, zh: &str, desc: &str, desc_zh: &str) -> CreateCommand {
-    CreateCommand::new(name)
-        .name_localized(ZH, zh)
-        .description(desc)
-        .description_localized(ZH, desc_zh)
-}
-
-fn sub(name: &str, zh: &str, desc: &str, desc_zh: &str) -> CreateCommandOption {
-    CreateCommandOption::new(CommandOptionType::SubCommand, name, desc)
-        .name_localized(ZH, zh)
-        .description_localized(ZH, desc_zh)
-}
-
-fn text_opt(o: Opt, required: bool) -> CreateCommandOption {
-    CreateCommandOption::new(CommandOptionType::String, o.name, o.desc)
-        .name_localized(ZH, o.zh)
-        .description_localized(ZH, o.desc_zh)
-        .required(required)
-        .max_length(TEXT_MAX)
-}
-
-fn customer_opt() -> CreateCommandOption {
-    text_opt(CUSTOMER, true)
-        .set_autocomplete(true)
-        .max_length(CHOICE_LEN_MAX as u16)
+    o
 }
 
 /// The command path and string options of an invocation, serenity-free.
@@ -391,47 +184,36 @@ impl Parts {
     }
 }
 
-/// Turn an invocation into the text command the core understands.
+/// The text command a terminal user would type for this invocation: the
+/// command's form in the table, then its arguments in order (a customer
+/// quoted when needed, `key=value` for keyed ones). `/ask` sends the
+/// question itself, so it is understood exactly as typed free text.
 pub fn to_text(p: &Parts) -> Result<Invocation, CommandError> {
-    let answer = |text: String| Ok(Invocation { text, deal: false });
-    let deal = |text: String| Ok(Invocation { text, deal: true });
-    let with_query = |cmd: &str| match p.get("query") {
-        Some(q) => format!("/{cmd} {q}"),
-        None => format!("/{cmd}"),
-    };
-    match (p.name.as_str(), p.sub.as_deref()) {
-        ("ask", None) => answer(p.need("question")?.to_string()),
-        (name, None) if KNOWLEDGE_COMMANDS.iter().any(|c| c.0 == name) => answer(with_query(name)),
-        ("mode" | "man", Some("about")) => answer(with_query(&p.name)),
-        ("mode", Some("set")) => deal(format!(
-            "/mode {} {}",
-            customer(p.need("customer")?),
-            p.need("mode")?
-        )),
-        ("man", Some("set")) => deal(format!(
-            "/man {} money={} authority={} need={}",
-            customer(p.need("customer")?),
-            p.need("money")?,
-            p.need("authority")?,
-            p.need("need")?
-        )),
-        ("help", None) => answer("/help".to_string()),
-        ("visit", None) => deal(format!(
-            "/visit {} {}",
-            customer(p.need("customer")?),
-            p.need("notes")?
-        )),
-        ("deal", None) => deal(format!("/deal {}", customer(p.need("customer")?))),
-        ("deals", None) => deal("/deals".to_string()),
-        ("undo", None) => deal("/undo".to_string()),
-        ("won", None) => deal(format!("/won {}", customer(p.need("customer")?))),
-        ("lost", None) => deal(format!(
-            "/lost {} {}",
-            customer(p.need("customer")?),
-            p.need("reason")?
-        )),
-        _ => Err(CommandError::Unknown(p.path())),
+    let unknown = || CommandError::Unknown(p.path());
+    let spec = commands::named(&p.name).ok_or_else(unknown)?;
+    let form = spec.form(p.sub.as_deref()).ok_or_else(unknown)?;
+    let mut words = Vec::new();
+    for a in form.args {
+        let value = match p.get(a.name) {
+            Some(v) => v,
+            None if a.required => p.need(a.name)?,
+            None => continue,
+        };
+        words.push(match (a.kind, a.keyed) {
+            (ArgKind::Customer, _) => customer(value),
+            (_, true) => format!("{}={value}", a.name),
+            _ => value.to_string(),
+        });
     }
+    let text = match spec.action {
+        Action::Ask => words.join(" "),
+        _ if words.is_empty() => format!("/{}", spec.name),
+        _ => format!("/{} {}", spec.name, words.join(" ")),
+    };
+    Ok(Invocation {
+        text,
+        deal: form.deal,
+    })
 }
 
 /// A customer name as the first argument of a text command: quoted when
@@ -457,13 +239,8 @@ pub fn completes_customers(option: &str) -> bool {
 /// Knowledge suggestions for the focused `query` option of `command`:
 /// (shown name, value sent: the entry id), best first, at most [`CHOICES_MAX`].
 pub fn knowledge_choices(k: &Knowledge, command: &str, partial: &str) -> Vec<(String, String)> {
-    let kinds: &[Kind] = match command {
-        "mode" => &[Kind::Mode, Kind::Visit],
-        "man" => &[Kind::Man],
-        other => match KNOWLEDGE_COMMANDS.iter().find(|c| c.0 == other) {
-            Some(c) => c.4,
-            None => return Vec::new(),
-        },
+    let Some(kinds) = commands::named(command).map(|c| c.kinds) else {
+        return Vec::new();
     };
     let needle = partial.trim().to_lowercase();
     let mut hits: Vec<(usize, String, String)> = kinds

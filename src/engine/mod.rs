@@ -107,6 +107,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// `zh` or `en`, whichever is this language.
+    pub fn pick<T>(self, zh: T, en: T) -> T {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     /// Chinese when the text has any CJK character, else English.
     pub fn of(text: &str) -> Lang {
         if text.chars().any(tokenize::is_cjk) {
@@ -177,7 +185,7 @@ pub struct Engine {
     /// as a handbook question).
     message_kinds: Examples,
     /// Normalized id, code and titles → entry, for messages that name one.
-    names: HashMap<String, usize>,
+    names: HashMap<String, Vec<usize>>,
     /// Normalized Chinese title of each entry, by position.
     titles_zh: Vec<String>,
 }
@@ -293,7 +301,10 @@ impl Engine {
                 },
             ] {
                 if !name.is_empty() {
-                    names.entry(name).or_insert(i);
+                    let of: &mut Vec<usize> = names.entry(name).or_default();
+                    if !of.contains(&i) {
+                        of.push(i);
+                    }
                 }
             }
             titles_zh.push(zh);
@@ -420,8 +431,20 @@ impl Engine {
         if q.is_empty() {
             return None;
         }
-        if let Some(&i) = self.names.get(q) {
-            return Some(i);
+        if let Some(all) = self.names.get(q) {
+            // Two entries of one name (the closing and the approach 直接法)
+            // are told apart by the command's kinds, else not named
+            // outright; a name outside the command's kinds still opens
+            // (`/man MAN原则`).
+            let within: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| kinds.is_none_or(|k| k.contains(&self.kinds[i])))
+                .collect();
+            match (within.as_slice(), all.as_slice()) {
+                ([i], _) | ([], [i]) => return Some(*i),
+                _ => return None,
+            }
         }
         let kinds = kinds?;
         if q.chars().count() < 2 {

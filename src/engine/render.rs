@@ -2,8 +2,8 @@
 //! then alternatives by name. Chinese terms always; headings in the
 //! language of the question. Content not from the handbook says so.
 
-use super::route::COMMANDS;
 use super::{Hit, Lang};
+use crate::commands::{self, COMMANDS};
 use crate::knowledge::{Action, Body, Entry, Kind, Knowledge, Section as KSection, Source};
 use crate::reply::Reply;
 
@@ -497,8 +497,9 @@ pub fn nothing(k: &Knowledge, query: &str, command: Option<&str>, lang: Lang) ->
     let _ = (k, query);
     let mut r = Reply::new("none", None);
     let scope = command
-        .and_then(|c| COMMANDS.iter().find(|x| x.0 == c))
-        .map(|c| (c.2, c.3));
+        .and_then(commands::named)
+        .and_then(|c| c.topic())
+        .map(|f| f.about);
     let text = match (lang, scope) {
         (Lang::Zh, Some((zh, _))) => format!("在{zh}里没有找到和这个问题对得上的内容。换个说法试试，或发 /{} 看全部。", command.unwrap_or("help")),
         (Lang::En, Some((_, en))) => format!("Nothing in {en} matches that. Try other words, or send /{} to list them all.", command.unwrap_or("help")),
@@ -511,15 +512,12 @@ pub fn nothing(k: &Knowledge, query: &str, command: Option<&str>, lang: Lang) ->
 
 /// An unknown slash command.
 pub fn unknown_command(cmd: &str, lang: Lang) -> Reply {
-    let names: Vec<String> = COMMANDS.iter().map(|c| format!("/{}", c.0)).collect();
+    let names: Vec<String> = COMMANDS.iter().map(|c| format!("/{}", c.name)).collect();
     let cmd: String = cmd.chars().take(40).collect();
     let text = match lang {
-        Lang::Zh => format!(
-            "没有 /{cmd} 这个命令。可用：{}、/visit、/deal、/deals、/undo、/won、/lost、/help。",
-            names.join("、")
-        ),
+        Lang::Zh => format!("没有 /{cmd} 这个命令。可用：{}。", names.join("、")),
         Lang::En => format!(
-            "Unknown command /{cmd}. Available: {}, /visit, /deal, /deals, /undo, /won, /lost, /help. 未知命令。",
+            "Unknown command /{cmd}. Available: {}. 未知命令。",
             names.join(", ")
         ),
     };
@@ -530,8 +528,11 @@ pub fn unknown_command(cmd: &str, lang: Lang) -> Reply {
 pub fn list(k: &Knowledge, kinds: &[Kind], command: Option<&str>, lang: Lang) -> Reply {
     let kind = kinds.first().map_or("help", |k| k.reply_kind());
     let mut r = Reply::new(kind, None);
-    let scope = command.and_then(|c| COMMANDS.iter().find(|x| x.0 == c));
-    if let Some((_, _, zh, en)) = scope {
+    let topic = command.and_then(commands::named).and_then(|c| c.topic());
+    if let Some(&commands::Form {
+        about: (zh, en), ..
+    }) = topic
+    {
         r.title = Some(match lang {
             Lang::Zh => format!("【{zh}】"),
             Lang::En => format!("{en} ({zh})"),
@@ -558,58 +559,80 @@ pub fn list(k: &Knowledge, kinds: &[Kind], command: Option<&str>, lang: Lang) ->
         });
     }
     r.push(None, lines.join("\n"));
-    r.footer = Some(match (lang, command) {
-        (Lang::Zh, Some(c)) => format!("发 /{c} 加上关键词看详细内容，例如 /{c} {}", example(c)),
-        (Lang::En, Some(c)) => format!(
+    r.footer = Some(match (lang, command, topic) {
+        (Lang::Zh, Some(c), Some(f)) => {
+            format!("发 /{c} 加上关键词看详细内容，例如 /{c} {}", f.example.0)
+        }
+        (Lang::En, Some(c), Some(f)) => format!(
             "Send /{c} with words to see one in full, e.g. /{c} {}",
-            example(c)
+            f.example.1
         ),
         _ => String::new(),
     });
     r
 }
 
-fn example(cmd: &str) -> &'static str {
-    match cmd {
-        "case" => "餐饮",
-        "point" => "审批流",
-        "objection" => "太贵",
-        "close" => "最后障碍",
-        "skill" => "开场白",
-        "stage" => "方案呈现",
-        "mode" => "快刀",
-        "man" => "M+a+N",
-        _ => "",
-    }
-}
-
-/// The help text.
+/// The help text: the commands of [`COMMANDS`], the handbook ones first,
+/// then the ones that keep the user's deals.
 pub fn help(lang: Lang) -> Reply {
+    let zh = lang == Lang::Zh;
     let mut r = Reply::new(
         "help",
-        Some(match lang {
-            Lang::Zh => "ussbot：USS 方案式销售手册助手".to_string(),
-            Lang::En => "ussbot: your USS (用友方案式销售) handbook in chat".to_string(),
-        }),
+        Some(
+            lang.pick(
+                "ussbot：USS 方案式销售手册助手",
+                "ussbot: your USS (用友方案式销售) handbook in chat",
+            )
+            .to_string(),
+        ),
     );
-    let cmds: Vec<String> = COMMANDS
-        .iter()
-        .map(|(name, _, zh, en)| match lang {
-            Lang::Zh => format!("/{name} 关键词 — {zh}（{en}）"),
-            Lang::En => format!("/{name} words — {en} ({zh})"),
-        })
-        .collect();
-    match lang {
-        Lang::Zh => {
-            r.push(None, "直接说你遇到的情况就行，例如：“客户说太贵了”、“连锁餐饮有案例吗”、“怎么让他今天签”。".to_string());
-            r.push(Some("问手册"), cmds.join("\n"));
-            r.push(Some("记商机（只有你自己看得到）"), "/visit 客户 拜访内容 — 记一次拜访，例如 /visit 金鹰国际 见了小王总，确认了需求范围\n也可以直接说：“今天拜访了金鹰国际王总，做了方案呈现”\n/deal 客户 — 看一个商机\n/deals — 我的全部商机\n/undo — 撤销我上一次拜访记录\n/mode 客户 快刀|顾问|战略 — 改销售模式\n/man 客户 money=yes authority=no need=unknown — 记 MAN\n/won 客户、/lost 客户 原因 — 赢单/丢单".to_string());
+    let line = |c: &commands::Command, f: &commands::Form| {
+        let about = lang.pick(f.about.0, f.about.1);
+        match (!f.deal && c.topic().is_some(), lang) {
+            (true, Lang::Zh) => format!("{} — {about}（{}）", c.synopsis(f, zh), f.about.1),
+            (true, Lang::En) => format!("{} — {about} ({})", c.synopsis(f, zh), f.about.0),
+            (false, _) => format!("{} — {about}", c.synopsis(f, zh)),
         }
-        Lang::En => {
-            r.push(None, "Just describe the situation, e.g. \"customer says it's too expensive\", \"any restaurant chain case?\", \"how do I close today\".".to_string());
-            r.push(Some("Ask the handbook"), cmds.join("\n"));
-            r.push(Some("Track deals (private to you)"), "/visit CUSTOMER NOTES — log a visit, or just say \"visited Jinying, did the solution presentation\"\n/deal CUSTOMER — one deal\n/deals — my pipeline\n/undo — remove my last visit\n/mode CUSTOMER 快刀|顾问|战略 — change the sales mode\n/man CUSTOMER money=yes authority=no need=unknown — record MAN\n/won CUSTOMER, /lost CUSTOMER REASON".to_string());
+    };
+    let mut ask = Vec::new();
+    let mut deals = Vec::new();
+    // Setting a deal's mode or MAN comes after the everyday deal commands.
+    let mut settings = Vec::new();
+    for c in COMMANDS
+        .iter()
+        .filter(|c| c.action != commands::Action::Help)
+    {
+        for f in c.forms {
+            if f.deal && c.topic().is_some() {
+                settings.push(line(c, f));
+            } else if f.deal {
+                deals.push(line(c, f));
+                if c.action == commands::Action::Visit {
+                    deals.push(
+                        lang.pick(
+                            "也可以直接说：“今天拜访了金鹰国际王总，做了方案呈现”",
+                            "or just say \"visited Jinying, did the solution presentation\"",
+                        )
+                        .to_string(),
+                    );
+                }
+            } else {
+                ask.push(line(c, f));
+            }
         }
     }
+    r.push(None, lang.pick(
+        "直接说你遇到的情况就行，例如：“客户说太贵了”、“连锁餐饮有案例吗”、“怎么让他今天签”。",
+        "Just describe the situation, e.g. \"customer says it's too expensive\", \"any restaurant chain case?\", \"how do I close today\".",
+    ).to_string());
+    deals.append(&mut settings);
+    r.push(
+        Some(lang.pick("问手册", "Ask the handbook")),
+        ask.join("\n"),
+    );
+    r.push(
+        Some(lang.pick("记商机（只有你自己看得到）", "Track deals (private to you)")),
+        deals.join("\n"),
+    );
     r
 }

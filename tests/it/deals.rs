@@ -13,6 +13,7 @@ use ussbot::storage::open_sled;
 use ussbot::text::Normalizer;
 use ussbot::user::UserKey;
 
+mod references;
 mod understanding;
 
 fn knowledge() -> Arc<Knowledge> {
