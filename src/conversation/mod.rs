@@ -16,6 +16,7 @@ pub use pending::{PendingStore, PENDING_HOURS};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::commands::{self, Action};
 use crate::deals::model::Deal;
 use crate::deals::{DealService, View};
 use crate::engine::{Engine, Lang};
@@ -146,6 +147,11 @@ impl Bot {
                 "unclear",
                 "现在没有可选的编号，请直接说你想问或要记录的。(Nothing to pick by number right now.)",
             );
+        }
+        if let Some((name, _)) = commands::split(text) {
+            if commands::find(name).is_some_and(|c| c.action == Action::Undo) {
+                return self.offer_undo(user).await;
+            }
         }
         if text.trim_start().starts_with(['/', '／']) {
             let usual = self.lock().get(user).and_then(|d| d.lang);
@@ -524,6 +530,11 @@ impl Bot {
                 }
             }
             Choice::Ask { text } => self.answer(user, &text),
+            Choice::Undo { seq } => self.deals.undo_exactly(user, seq, lang == Lang::Zh).await,
+            Choice::Keep => Reply::plain(
+                "undo",
+                lang.pick("好的，没有撤销。", "OK, nothing was undone."),
+            ),
             Choice::Overview(view) => {
                 let hint = match lang {
                     Lang::Zh => "我的商机",
@@ -597,6 +608,35 @@ impl Bot {
 
     fn set_focus(&self, user: &UserKey, customer: &str) {
         self.lock().entry(user.clone()).or_default().focus = Some((customer.to_string(), 0));
+    }
+
+    /// `/undo` first says what it would take back and asks.
+    async fn offer_undo(&self, user: &UserKey) -> Reply {
+        let lang = self.usual_lang(user);
+        let zh = lang == Lang::Zh;
+        match self.deals.undo_preview(user, zh).await {
+            Ok(Some((seq, head))) => {
+                let options = vec![
+                    (
+                        lang.pick("撤销", "Undo it").to_string(),
+                        Choice::Undo { seq },
+                    ),
+                    (lang.pick("不撤销", "Keep it").to_string(), Choice::Keep),
+                ];
+                let (reply, o) = offer(head, options, lang);
+                self.remember_offer(user, o);
+                reply
+            }
+            Ok(None) => {
+                let mut r = Reply::plain(
+                    "undo",
+                    lang.pick("没有可以撤销的拜访记录。", "There is no visit to undo."),
+                );
+                r.private = true;
+                r
+            }
+            Err(failed) => failed,
+        }
     }
 
     fn remember_offer(&self, user: &UserKey, o: Offer) {

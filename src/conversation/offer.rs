@@ -32,6 +32,13 @@ pub enum Choice {
     },
     /// Show a view of the rep's deals.
     Overview(View),
+    /// Undo the log numbered `seq`, if it is still the latest.
+    Undo {
+        /// The log's number.
+        seq: u64,
+    },
+    /// Leave things as they are.
+    Keep,
 }
 
 /// The choices a user was offered, in the language they wrote in.

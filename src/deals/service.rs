@@ -50,6 +50,14 @@ impl Lang {
     }
 }
 
+/// A log as the rep wrote it, without a leading `/visit 客户`.
+fn note_of(raw: &str) -> String {
+    match parse_command(raw) {
+        Parsed::Command(Command::Visit { body, .. }) => body,
+        _ => raw.trim().to_string(),
+    }
+}
+
 /// Which of the user's deals a name means.
 enum Resolved {
     /// The name is this deal's name, an alias, or a clear short form of it.
@@ -595,7 +603,7 @@ impl DealService {
                 format!("Removed your last visit: {} on {date}", r.customer),
             )),
         );
-        reply.push(None, format!("「{}」", r.visit.raw));
+        reply.push(None, format!("「{}」", note_of(&r.visit.raw)));
         if let Some(alias) = alias_removed {
             reply.push(
                 None,
@@ -627,6 +635,85 @@ impl DealService {
             }
         }
         Ok(reply)
+    }
+
+    /// What `/undo` would take back, said before it is done: the number of
+    /// the user's latest log and a question naming it (customer, date, the
+    /// note as typed, and what else goes with it). `None`: nothing to undo.
+    /// A store failure comes back as the reply that says so.
+    pub async fn undo_preview(
+        &self,
+        user: &UserKey,
+        zh: bool,
+    ) -> Result<Option<(u64, String)>, Reply> {
+        let lang = if zh { Lang::Zh } else { Lang::En };
+        let deals = match self.store.deals(user).await {
+            Ok(d) => d,
+            Err(e) => return Err(private(self.failed(user, lang, &e.into()))),
+        };
+        let latest = deals
+            .iter()
+            .flat_map(|d| d.visits.iter().map(move |v| (d, v)))
+            .max_by_key(|(_, v)| v.seq);
+        let Some((d, v)) = latest else {
+            return Ok(None);
+        };
+        let date = v.at.format("%Y-%m-%d");
+        let mut text = lang.pick(
+            format!(
+                "要撤销这条记录吗？\n【{}】{date}：「{}」",
+                d.customer.name,
+                note_of(&v.raw)
+            ),
+            format!(
+                "Undo this log?\n{} on {date}: “{}”",
+                d.customer.name,
+                note_of(&v.raw)
+            ),
+        );
+        if let Some(alias) = &v.alias {
+            if !d
+                .visits
+                .iter()
+                .any(|o| o.seq != v.seq && o.alias.as_ref() == Some(alias))
+            {
+                text.push('\n');
+                text.push_str(&lang.pick(
+                    format!("“{alias}”也会不再算作{}的名称。", d.customer.name),
+                    format!("“{alias}” will no longer stand for {}.", d.customer.name),
+                ));
+            }
+        }
+        if d.visits.len() == 1 {
+            text.push('\n');
+            text.push_str(&lang.pick(
+                "这是该客户唯一的记录，商机会一并删除。",
+                "It is the customer's only log, so the deal goes too.",
+            ));
+        }
+        Ok(Some((v.seq, text)))
+    }
+
+    /// Undo the log numbered `seq` if it is still the user's latest; if
+    /// anything was logged since, nothing is undone and the reply says so.
+    pub async fn undo_exactly(&self, user: &UserKey, seq: u64, zh: bool) -> Reply {
+        let lang = if zh { Lang::Zh } else { Lang::En };
+        let result = async {
+            let deals = self.store.deals(user).await?;
+            let latest = deals.iter().flat_map(|d| d.visits.iter()).map(|v| v.seq).max();
+            if latest != Some(seq) {
+                return Ok(Reply::plain(
+                    "undo",
+                    lang.pick(
+                        "记录已经变了（之后又记了新的，或已撤销），这次没有撤销。要撤销请重新发 /undo。",
+                        "Your logs changed since (a newer one, or already undone), so nothing was undone. Send /undo again to see what it would take back.",
+                    ),
+                ));
+            }
+            self.undo(user, lang).await
+        }
+        .await;
+        private(result.unwrap_or_else(|e| self.failed(user, lang, &e)))
     }
 
     /// The user's customer names, for autocomplete.

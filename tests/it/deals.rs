@@ -297,12 +297,37 @@ async fn the_pipeline_flags_stale_deals() {
     assert!(t.contains("1 个商机超过 14 天没拜访"), "{t}");
 }
 
+/// `/undo` says what it would take back and asks; `1` undoes it.
+async fn undo(bot: &Bot, user: &UserKey) -> Reply {
+    let ask = bot.reply(user, "/undo").await;
+    if ask.kind != "choices" {
+        return ask;
+    }
+    bot.reply(user, "1").await
+}
+
 #[tokio::test]
-async fn undo_removes_my_last_visit_only() {
+async fn undo_says_what_it_will_undo_and_undoes_exactly_that() {
     let bot = Bot::new();
     bot.reply(&alice(), "/visit 金鹰国际 见了王总").await;
     bot.reply(&alice(), "/visit 金鹰国际 确认了需求范围").await;
-    let u = bot.reply(&alice(), "/undo").await;
+    let ask = bot.reply(&alice(), "/undo").await;
+    assert_eq!(ask.kind, "choices", "{}", ask.text());
+    assert!(
+        ask.text().contains("要撤销这条记录吗") && ask.text().contains("「确认了需求范围」"),
+        "{}",
+        ask.text()
+    );
+    let keep = bot.reply(&alice(), "2").await;
+    assert!(keep.text().contains("没有撤销"), "{}", keep.text());
+    let d = bot.reply(&alice(), "/deal 金鹰国际").await;
+    assert!(
+        d.text().contains("见面 2 次"),
+        "asking undid nothing: {}",
+        d.text()
+    );
+
+    let u = undo(&bot, &alice()).await;
     assert_eq!(u.kind, "undo");
     assert!(u.text().contains("确认了需求范围"), "{}", u.text());
     let d = bot.reply(&alice(), "/deal 金鹰国际").await;
@@ -311,7 +336,20 @@ async fn undo_removes_my_last_visit_only() {
         "{}",
         d.text()
     );
-    let u = bot.reply(&alice(), "/undo").await;
+    // What was asked about is what is undone: a log made in between is
+    // not taken back in its place.
+    let ask = bot.reply(&alice(), "/undo").await;
+    assert!(ask.text().contains("商机会一并删除"), "{}", ask.text());
+    bot.svc
+        .command(&alice(), "/visit 金鹰国际 做了方案呈现", Some(true))
+        .await;
+    let late = bot.reply(&alice(), "1").await;
+    assert!(late.text().contains("这次没有撤销"), "{}", late.text());
+    let d = bot.reply(&alice(), "/deal 金鹰国际").await;
+    assert!(d.text().contains("见面 2 次"), "{}", d.text());
+
+    undo(&bot, &alice()).await;
+    let u = undo(&bot, &alice()).await;
     assert!(u.text().contains("商机已一并删除"), "{}", u.text());
     assert_eq!(
         bot.reply(&alice(), "/deal 金鹰国际").await.kind,
@@ -477,7 +515,7 @@ async fn json_export_and_import_round_trip_everything() {
     assert_eq!(before, after, "JSON must round-trip every field");
     // After an import, /undo still removes the newest visit.
     other.reply(&alice(), "/visit 金鹰国际 做了方案呈现").await;
-    let u = other.reply(&alice(), "/undo").await;
+    let u = undo(&other, &alice()).await;
     assert!(u.text().contains("做了方案呈现"), "{}", u.text());
 }
 
@@ -767,7 +805,14 @@ async fn undo_takes_back_the_name_a_log_added() {
     assert!(r.text().contains("鑫达商贸"), "{}", r.text());
     let deals = bot.store.deals(&u).await.expect("deals");
     assert_eq!(deals[0].customer.aliases, vec!["鑫达商贸公司".to_string()]);
-    let undo = bot.reply(&u, "/undo").await;
+    let ask = bot.reply(&u, "/undo").await;
+    assert!(
+        ask.text()
+            .contains("“鑫达商贸公司”也会不再算作鑫达商贸的名称"),
+        "{}",
+        ask.text()
+    );
+    let undo = undo(&bot, &u).await;
     assert!(undo.text().contains("张总说预算批了"), "{}", undo.text());
     assert!(
         undo.text()

@@ -452,7 +452,7 @@ async fn deal_commands_are_deferred_and_ephemeral_in_guilds_not_in_dms() {
     for (data, says) in [
         (visit, "测试客户丙"),
         (slash_data("deals", None, &[]), "我的商机：1 个进行中"),
-        (slash_data("undo", None, &[]), "已撤销 测试客户丙"),
+        (slash_data("undo", None, &[]), "要撤销这条记录吗"),
     ] {
         let (cb, fin) = run.slash(user, Some(GUILD), data.clone()).await;
         assert_eq!(
@@ -470,6 +470,26 @@ async fn deal_commands_are_deferred_and_ephemeral_in_guilds_not_in_dms() {
             fin.visible_text()
         );
         assert_no_pings(&fin);
+        if data["name"] == "undo" {
+            // It says what it would take back; the button does it.
+            let buttons = fin.buttons();
+            assert_eq!(buttons.len(), 2, "撤销 / 不撤销: {buttons:?}");
+            let id = run.fake.id();
+            run.fake.dispatch(
+                "INTERACTION_CREATE",
+                button_interaction(id, "pick", user, Some(GUILD), &buttons[0].0),
+            );
+            let done = run
+                .fake
+                .expect("the undo", |r| r.callback_of() == Some(id))
+                .await;
+            assert!(
+                done.visible_text().contains("已撤销 测试客户丙"),
+                "{}",
+                done.visible_text()
+            );
+            assert_no_pings(&done);
+        }
     }
     // In a DM nothing needs hiding.
     let (cb, _) = run.slash(user, None, slash_data("deals", None, &[])).await;
