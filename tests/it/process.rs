@@ -89,15 +89,16 @@ impl Bot {
         Bot { child, lines, log }
     }
 
-    /// Wait for a log line containing `text`; fail with the log so far.
-    fn wait_log(&self, text: &str) -> String {
+    /// Wait for a log line containing every one of `texts`; fail with the
+    /// log so far.
+    fn wait_log(&self, texts: &[&str]) -> String {
         let deadline = Instant::now() + LOG_DEADLINE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return line,
+                Ok(line) if texts.iter().all(|t| line.contains(t)) => return line,
                 Ok(_) => {}
-                Err(_) => panic!("no log line with {text:?}; log:\n{}", self.log()),
+                Err(_) => panic!("no log line with {texts:?}; log:\n{}", self.log()),
             }
         }
     }
@@ -170,7 +171,7 @@ fn stop_while_unreachable(sig: libc::c_int, via_file: bool) -> (Bot, Duration) {
     cmd.env("NO_COLOR", "1");
     let mut bot = Bot::start(cmd);
     // The first failed try for the gateway address.
-    bot.wait_log("gateway");
+    bot.wait_log(&["WARN", "gateway"]);
     bot.signal(sig);
     let (status, took) = bot.wait_exit();
     assert_eq!(status.code(), Some(0), "log:\n{}", bot.log());
