@@ -1276,3 +1276,33 @@ async fn a_message_over_2000_characters_is_answered_and_says_where_it_was_cut() 
     assert!(got.contains("为止"), "and where: {got}");
     run.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_token_discord_rejects_stops_the_bot_with_a_clear_error() {
+    let fake = Fake::start().await;
+    fake.fail_next(1, Failure::Status(401), |r| {
+        r.path.starts_with("/api/v10/gateway")
+    });
+    let cfg = DiscordConfig {
+        api_base: Some(fake.http_base.clone()),
+        ..DiscordConfig::default()
+    };
+    let token = Token::parse(TOKEN).expect("test token has a valid shape");
+    let core = Arc::new(TestCore {
+        bot: bot(),
+        gate: Arc::new(tokio::sync::Notify::new()),
+    });
+    let ended = tokio::time::timeout(
+        PATIENCE,
+        discord::serve(core, cfg, token, std::future::pending()),
+    )
+    .await
+    .expect("a rejected token ends the bot");
+    let err = format!("{:#}", ended.expect_err("a rejected token is an error"));
+    assert!(
+        err.contains("Discord rejected the token (401 Unauthorized)")
+            && err.contains("Reset Token"),
+        "{err}"
+    );
+    assert!(!err.contains("fake-token-for-tests-only"), "{err}");
+}
