@@ -93,7 +93,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Nothing token-shaped is printed, whatever setting it was pasted into.
+            eprintln!("error: {}", crate::config::redact(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
@@ -134,7 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("{}", crate::config::redact(&e.to_string()));
                 eprintln!("{} problem(s) found", e.problems.len());
                 Ok(ExitCode::FAILURE)
             }

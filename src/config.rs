@@ -1,6 +1,9 @@
 //! `config.toml`: settings with defaults, validated with `path:line:col`
-//! errors. Command-line flags override it; secrets never live in it.
+//! errors. Command-line flags override it; secrets never live in it, and
+//! [`redact`] keeps anything shaped like a bot token out of every message
+//! that is printed or logged, whatever field it was pasted into.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -95,13 +98,9 @@ impl Default for DiscordConfig {
 /// A configuration problem, with its location.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("{path}: cannot read config: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file could not be read (missing, not a regular file, too large).
+    #[error("{path}: cannot read config: {reason}")]
+    Read { path: String, reason: String },
     /// The file is not valid for the schema.
     #[error("{path}:{line}:{col}: {message}")]
     Invalid {
@@ -125,10 +124,10 @@ impl Config {
                 ""
             };
             ConfigError::Invalid {
-                path: path.display().to_string(),
+                path: shown(path),
                 line,
                 col,
-                message: format!("{msg}{hint}"),
+                message: redact(&format!("{msg}{hint}")).into_owned(),
             }
         })?;
         config.check(path, text)?;
@@ -139,10 +138,10 @@ impl Config {
         let fail = |key: &[&str], message: String| {
             let (line, col) = crate::knowledge::error::position(text, value_offset(text, key));
             Err(ConfigError::Invalid {
-                path: path.display().to_string(),
+                path: shown(path),
                 line,
                 col,
-                message,
+                message: redact(&message).into_owned(),
             })
         };
         if self.deals.stale_days == 0 {
@@ -168,19 +167,103 @@ impl Config {
         Ok(())
     }
 
-    /// Load `path`; a missing file is an error only when `required`.
+    /// Load `path`; a missing file is an error only when `required`. The
+    /// file must be a regular file of at most [`CONFIG_LIMIT`] bytes (a FIFO
+    /// or a device is refused without being read).
     pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
+        use crate::knowledge::error::FileError;
+        let read = crate::knowledge::error::read_regular(path, CONFIG_LIMIT)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| FileError::NotUtf8));
+        match read {
             Ok(text) => Config::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && !required => {
                 Ok(Config::default())
             }
-            Err(source) => Err(ConfigError::Read {
-                path: path.display().to_string(),
-                source,
+            Err(e) => Err(ConfigError::Read {
+                path: shown(path),
+                reason: e.to_string(),
             }),
         }
     }
+}
+
+/// Largest `config.toml` read.
+pub const CONFIG_LIMIT: u64 = 1024 * 1024;
+
+/// A path as shown in messages, with token-shaped parts redacted.
+pub fn shown(path: &Path) -> String {
+    redact(&path.display().to_string()).into_owned()
+}
+
+/// `text` with every word shaped like a Discord bot token replaced by
+/// `<redacted token>`: a mistaken setting (the token pasted as a file name,
+/// a URL or any other value) must not put the secret in an error message
+/// or a log.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '=' | '+');
+    let mut out = String::new();
+    let mut last = 0;
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (is_word(c) && i < text.len(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if holds_token(&text[s..i]) {
+                    out.push_str(&text[last..s]);
+                    out.push_str("<redacted token>");
+                    last = i;
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if last == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
+/// Whether `word` (letters, digits and `.-_=+`) contains a bot token: three
+/// dot-separated parts, the first the base64 of a numeric user id, the
+/// second at least 6 characters.
+fn holds_token(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('.').collect();
+    parts.windows(3).any(|w| {
+        !w[2].is_empty()
+            && w[1].len() >= 6
+            && decode_base64(w[0])
+                .is_some_and(|id| !id.is_empty() && id.iter().all(u8::is_ascii_digit))
+    })
+}
+
+/// Decode standard or URL-safe base64, padded or not.
+pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in s.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// Byte offset of the value at `key` (such as `["discord", "prefix"]`),
@@ -204,4 +287,40 @@ fn value_offset(text: &str, key: &[&str]) -> usize {
         }
     }
     at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbcde.abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+
+    #[test]
+    fn token_shaped_words_are_redacted_and_others_kept() {
+        let text = format!("/home/me/{TOKEN}: cannot read; got `{TOKEN}x`");
+        let r = redact(&text);
+        assert!(!r.contains("GAbcde"), "{r}");
+        assert_eq!(r.matches("<redacted token>").count(), 2, "{r}");
+        for plain in [
+            "config.toml:3:1: unknown field",
+            "http://127.0.0.1:8080",
+            "a.b.c",
+            "v1.2.3",
+        ] {
+            assert_eq!(redact(plain), plain);
+        }
+    }
+
+    #[test]
+    fn a_token_pasted_into_any_value_never_shows_in_the_error() {
+        for text in [
+            format!("[deals]\nstale_days = \"{TOKEN}\"\n"),
+            format!("[discord]\napi_base = \"{TOKEN}\"\n"),
+            format!("[discord]\ntoken = \"{TOKEN}\"\n"),
+            format!("[discord]\nprefix = {TOKEN}\n"),
+        ] {
+            let e = Config::parse(Path::new("config.toml"), &text).expect_err(&text);
+            assert!(!e.to_string().contains("GAbcde"), "{e}");
+        }
+    }
 }

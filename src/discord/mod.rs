@@ -30,6 +30,13 @@
 //! - Delivery: a reply Discord rejects is retried ([`delivery`]); when it
 //!   still fails, the user is told: by a follow-up after a deferral, else
 //!   by DM (in a DM, in that DM).
+//! - Gateway: its address comes from `GET /gateway/bot` (through
+//!   `discord.api_base` when set), never from a built-in fallback; while the
+//!   API cannot be reached the bot logs each try and retries with backoff
+//!   (1 s doubling to 60 s), without end; a rejected token (401) stops it.
+//! - Shutdown: SIGINT/SIGTERM stop the bot within 5 seconds in every state
+//!   (before Discord was reached, connected, reconnecting); answers in flight
+//!   get up to 2 seconds, then the deal store is closed (sled flushes it).
 
 pub mod choices;
 pub mod commands;
@@ -39,9 +46,10 @@ pub mod paging;
 pub mod render;
 pub mod token;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -56,7 +64,7 @@ use serenity::builder::{
 };
 use serenity::client::ClientBuilder;
 use serenity::http::HttpBuilder;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use tracing::{debug, info, warn};
 
 use crate::config::DiscordConfig;
@@ -76,7 +84,14 @@ pub const FAST_ANSWER: Duration = Duration::from_secs(1);
 /// Autocomplete cannot be deferred: give up on customer names after this.
 const AUTOCOMPLETE_BUDGET: Duration = Duration::from_millis(2000);
 /// How long shutdown waits for answers in flight.
-const DRAIN: Duration = Duration::from_secs(5);
+const DRAIN: Duration = Duration::from_secs(2);
+/// How long shutdown waits for the gateway connection to close. With
+/// [`DRAIN`], waited for at the same time, the bot stops within 5 seconds.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// First wait before asking for the gateway address again.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// Longest wait between two tries while Discord cannot be reached.
+const RETRY_MAX: Duration = Duration::from_secs(60);
 /// Platform name in every [`UserKey`] from Discord.
 pub const PLATFORM: &str = "discord";
 
@@ -115,31 +130,160 @@ pub async fn run(
 }
 
 /// [`run`] over any [`Core`].
+///
+/// Shutdown ends this within [`CLOSE_WAIT`] (plus the same for answers in
+/// flight, waited for at the same time) in every state: connected,
+/// reconnecting, or before Discord was ever reached. serenity 0.12.5 alone
+/// does not: `ShardManager::shutdown_all` returns early when no shard is
+/// running, so `Client::start` never returns while the gateway cannot be
+/// reached; here the connection is raced against shutdown instead.
+///
+/// The gateway address always comes from the API (`GET /gateway/bot`,
+/// through `discord.api_base` when set). serenity falls back to the public
+/// `wss://gateway.discord.gg` when its own request fails, which would send
+/// the token past the proxy; this asks first, retries with backoff while
+/// the API is unreachable, and sets the client's address itself.
 pub async fn serve<C: Core>(
     core: Arc<C>,
     cfg: DiscordConfig,
     token: Token,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let Some(mut stop) = Stop::start(shutdown).await else {
+        return Ok(());
+    };
+    if let Some(w) = token.warning() {
+        warn!("{w}");
+    }
     let (http, client) = build_http(&cfg, &token)?;
+    let place = match &cfg.api_base {
+        Some(base) => base.trim_end_matches('/').to_string(),
+        None => "Discord".to_string(),
+    };
+    let url = tokio::select! {
+        url = gateway_url(&http, &place) => url?,
+        _ = stop.wait() => {
+            info!("shutting down before Discord was reached");
+            return Ok(());
+        }
+    };
     let handler = Handler::new(core, &cfg, Delivery::new(client));
     let inflight = Arc::clone(&handler.inflight);
-    let mut client = ClientBuilder::new_with_http(http, intents(cfg.message_content))
+    let builder = ClientBuilder::new_with_http(http, intents(cfg.message_content))
         .event_handler(handler)
-        .await
-        .context("cannot create the Discord client")?;
+        .into_future();
+    let mut client = tokio::select! {
+        c = builder => c.context("cannot create the Discord client")?,
+        _ = stop.wait() => return Ok(()),
+    };
+    // Whatever serenity found (or fell back to), the address is the API's.
+    *client.ws_url.lock().await = url;
 
     let manager = Arc::clone(&client.shard_manager);
-    let watcher = tokio::spawn(async move {
-        shutdown.await;
-        info!("shutting down the Discord connection");
-        manager.shutdown_all().await;
-    });
     info!("connecting to Discord");
-    let result = client.start().await;
-    watcher.abort();
-    inflight.drain(DRAIN).await;
-    result.context("the Discord connection failed")
+    let start = client.start();
+    tokio::pin!(start);
+    let ended = tokio::select! {
+        r = &mut start => Some(r),
+        _ = stop.wait() => None,
+    };
+    let result = match ended {
+        Some(r) => {
+            inflight.drain(DRAIN).await;
+            r.context("the Discord connection failed")
+        }
+        None => {
+            info!("shutting down the Discord connection");
+            // Close 1000 on a live connection; nothing to close otherwise.
+            let close = tokio::time::timeout(CLOSE_WAIT, manager.shutdown_all());
+            let (closed, ()) = tokio::join!(close, inflight.drain(DRAIN));
+            if closed.is_err() {
+                warn!(
+                    "the Discord connection did not close within {} s; stopping anyway",
+                    CLOSE_WAIT.as_secs()
+                );
+            }
+            Ok(())
+        }
+    };
+    info!("Discord bot stopped");
+    result
+}
+
+/// Shutdown as seen from several places at once.
+struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    /// Poll `shutdown` once here, so that signal handlers behind it are
+    /// installed before anything is logged, then watch it from a task.
+    /// `None` when it has already resolved.
+    async fn start(shutdown: impl Future<Output = ()> + Send + 'static) -> Option<Stop> {
+        let mut shutdown = Box::pin(shutdown);
+        let done =
+            std::future::poll_fn(|cx| Poll::Ready(shutdown.as_mut().poll(cx).is_ready())).await;
+        if done {
+            return None;
+        }
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = tx.send(true);
+        });
+        Some(Stop(rx))
+    }
+
+    /// Resolves once shutdown was asked for (at once if it already was).
+    async fn wait(&mut self) {
+        let _ = self.0.wait_for(|s| *s).await;
+    }
+}
+
+/// The gateway address from `GET /gateway/bot`, asked until it is given:
+/// while the API is unreachable or failing, every try is logged and the
+/// wait doubles from [`RETRY_FIRST`] to [`RETRY_MAX`]. A rejected token is
+/// an error at once; retrying cannot fix it.
+async fn gateway_url(http: &serenity::http::Http, place: &str) -> anyhow::Result<String> {
+    let since = std::time::Instant::now();
+    let mut wait = RETRY_FIRST;
+    let mut attempt = 1u32;
+    loop {
+        let problem = match http.get_bot_gateway().await {
+            Ok(g) if g.url.starts_with("ws://") || g.url.starts_with("wss://") => {
+                if attempt > 1 {
+                    info!("reached {place} after {attempt} attempts");
+                }
+                return Ok(g.url);
+            }
+            Ok(g) => format!(
+                "its gateway address `{}` is not a ws:// or wss:// URL",
+                g.url
+            ),
+            Err(e) if status_of(&e) == Some(401) => anyhow::bail!(
+                "Discord rejected the token (401 Unauthorized); reset it in the developer portal \
+                 (Bot > Reset Token) and set DISCORD_TOKEN or discord.token_file again"
+            ),
+            Err(e) => e.to_string(),
+        };
+        warn!(
+            "cannot get the gateway address from {place} (attempt {attempt}, failing for {} s): {problem}; \
+             trying again in {} s (the bot keeps trying until Discord answers or it is stopped)",
+            since.elapsed().as_secs(),
+            wait.as_secs()
+        );
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(RETRY_MAX);
+        attempt += 1;
+    }
+}
+
+/// The HTTP status of a request Discord (or the proxy) answered with an error.
+fn status_of(e: &serenity::Error) -> Option<u16> {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
+            Some(r.status_code.as_u16())
+        }
+        _ => None,
+    }
 }
 
 /// Gateway intents: non-privileged by default; MESSAGE_CONTENT only when
@@ -177,7 +321,9 @@ fn build_http(
         .context("cannot build the HTTP client")?;
     if let Some(base) = &cfg.api_base {
         let base = base.trim_end_matches('/');
-        info!("discord.api_base is set: Discord API requests go to {base}");
+        info!(
+            "discord.api_base is set: Discord API requests, and the request for the gateway address, go to {base}"
+        );
         // serenity's rate limiter builds its requests without the proxy, so
         // it must be off; the proxy in front of Discord handles rate limits.
         b = b

@@ -6,15 +6,23 @@ use std::path::Path;
 
 use anyhow::{bail, Context as _};
 
-use crate::config::DiscordConfig;
+use crate::config::{decode_base64, redact, shown, DiscordConfig};
+use crate::knowledge::error::{read_regular, FileError};
 
 /// Name of the environment variable that holds the token.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 
+/// Largest token file read (a token is about 72 characters).
+pub const TOKEN_FILE_LIMIT: u64 = 4096;
+
 /// A Discord bot token of valid shape. `Debug` and `Display` never show the
 /// secret, so a token can sit in structs that are logged.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
+pub struct Token {
+    secret: String,
+    /// What to warn about once logging runs (a token file others can read).
+    warning: Option<String>,
+}
 
 impl Token {
     /// Validate `raw` (surrounding whitespace and a leading `Bot ` are
@@ -55,17 +63,26 @@ impl Token {
         if parts[1].len() < 6 {
             bail!("the Discord token is truncated (its second part is too short)");
         }
-        Ok(Token(t.to_string()))
+        Ok(Token {
+            secret: t.to_string(),
+            warning: None,
+        })
     }
 
     /// The secret itself, for the HTTP client only.
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        &self.secret
+    }
+
+    /// A problem with where the token came from, for the log (read before
+    /// logging starts, it is logged when the bot starts).
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
     }
 
     /// The bot's user id, encoded in the token's first part.
     pub fn bot_id(&self) -> Option<u64> {
-        let first = self.0.split('.').next()?;
+        let first = self.secret.split('.').next()?;
         let bytes = decode_base64(first)?;
         std::str::from_utf8(&bytes).ok()?.parse().ok()
     }
@@ -91,7 +108,8 @@ pub fn resolve_token(cfg: &DiscordConfig) -> anyhow::Result<Option<Token>> {
 }
 
 /// [`resolve_token`] with the environment value passed in (testable without
-/// touching the process environment).
+/// touching the process environment). No error repeats the token, even when
+/// it was pasted where a file name belongs.
 pub fn resolve_from(env: Option<String>, file: Option<&Path>) -> anyhow::Result<Option<Token>> {
     if let Some(v) = env.filter(|v| !v.trim().is_empty()) {
         return Token::parse(&v)
@@ -101,53 +119,48 @@ pub fn resolve_from(env: Option<String>, file: Option<&Path>) -> anyhow::Result<
     let Some(path) = file else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read discord.token_file", path.display()))?;
-    warn_if_readable_by_others(path);
-    Token::parse(&text)
-        .with_context(|| format!("{}: invalid token in discord.token_file", path.display()))
-        .map(Some)
+    let name = path.display().to_string();
+    if redact(&name) != name {
+        bail!(
+            "discord.token_file holds what looks like the token itself, not the name of a file; \
+             put the token in a file (chmod 600 it) and name that file, or set {TOKEN_ENV}"
+        );
+    }
+    let shown = shown(path);
+    let bytes = match read_regular(path, TOKEN_FILE_LIMIT) {
+        Ok(b) => b,
+        Err(FileError::NotRegular) => bail!(
+            "{shown}: not a regular file; discord.token_file must name a file holding only the token"
+        ),
+        Err(e @ FileError::TooLarge { .. }) => bail!(
+            "{shown}: {e}; discord.token_file must hold only the token, on one line"
+        ),
+        Err(e) => bail!("{shown}: cannot read discord.token_file: {e}"),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| {
+        anyhow::anyhow!("{shown}: invalid token in discord.token_file: not UTF-8 text")
+    })?;
+    let mut token = Token::parse(&text)
+        .with_context(|| format!("{shown}: invalid token in discord.token_file"))?;
+    token.warning = readable_by_others(path, &shown);
+    Ok(Some(token))
 }
 
 #[cfg(unix)]
-fn warn_if_readable_by_others(path: &Path) {
+fn readable_by_others(path: &Path, shown: &str) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(
-                "{}: the token file is readable by other users; run `chmod 600` on it",
-                path.display()
-            );
-        }
-    }
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{shown}: the token file can be read by other users (mode {:o}); run `chmod 600 {shown}`",
+            mode & 0o777
+        )
+    })
 }
 
 #[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &Path) {}
-
-/// Decode standard or URL-safe base64, padded or not.
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in s.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+fn readable_by_others(_path: &Path, _shown: &str) -> Option<String> {
+    None
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use super::error::{LineIndex, LoadError, Problem};
+use super::error::{read_regular, FileError, LineIndex, LoadError, Problem};
 use super::raw::*;
 
 /// Every raw entry of a knowledge directory, with the file it came from.
@@ -95,7 +95,15 @@ const TABLES: &[&str] = &[
     "log_cue",
 ];
 
-/// Read every `*.toml` file of a directory, sorted by name.
+/// Largest knowledge file read. The shipped files are under 40 KiB each.
+pub const FILE_LIMIT: u64 = 4 * 1024 * 1024;
+/// Largest total of all knowledge files (the shipped set is under 0.5 MiB):
+/// loading costs about 50 times the text in memory.
+pub const TOTAL_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Read every `*.toml` file of a directory, sorted by name. Each must be a
+/// regular file (a FIFO or `/dev/zero` behind the name is refused unread)
+/// of at most [`FILE_LIMIT`], all together at most [`TOTAL_LIMIT`].
 pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> {
     let fail = |message: String| LoadError {
         problems: vec![Problem {
@@ -122,23 +130,48 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> 
     }
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut total = 0u64;
+    let problem = |path: PathBuf, message: String| Problem {
+        path,
+        line: 1,
+        col: 1,
+        message,
+    };
     for path in paths {
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => files.push((path, text)),
-                Err(e) => problems.push(Problem {
+        let left = TOTAL_LIMIT.saturating_sub(total);
+        match read_regular(&path, FILE_LIMIT.min(left)) {
+            Ok(bytes) => {
+                total += bytes.len() as u64;
+                match String::from_utf8(bytes) {
+                    Ok(text) => files.push((path, text)),
+                    Err(e) => problems.push(problem(
+                        path,
+                        format!("file is not valid UTF-8 ({e}); save it as UTF-8"),
+                    )),
+                }
+            }
+            Err(FileError::TooLarge { .. }) if left < FILE_LIMIT => {
+                problems.push(problem(
                     path,
-                    line: 1,
-                    col: 1,
-                    message: format!("file is not valid UTF-8 ({e}); save it as UTF-8"),
-                }),
-            },
-            Err(e) => problems.push(Problem {
+                    format!(
+                        "the knowledge files together are over the limit of {} MiB; split off or remove what is not needed",
+                        TOTAL_LIMIT / 1024 / 1024
+                    ),
+                ));
+                break;
+            }
+            Err(e @ FileError::TooLarge { .. }) => problems.push(problem(
                 path,
-                line: 1,
-                col: 1,
-                message: format!("cannot read file: {e}"),
-            }),
+                format!(
+                    "{e} ({} MiB per knowledge file); split it into several files",
+                    FILE_LIMIT / 1024 / 1024
+                ),
+            )),
+            Err(FileError::NotRegular) => problems.push(problem(
+                path,
+                "not a regular file; a knowledge file must be a plain .toml file".into(),
+            )),
+            Err(e) => problems.push(problem(path, format!("cannot read file: {e}"))),
         }
     }
     if problems.is_empty() {

@@ -6,7 +6,7 @@
 //! `cargo test --test it -- --ignored discord::load --nocapture`
 
 #[path = "discord_fake/mod.rs"]
-mod discord_fake;
+pub mod discord_fake;
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -1237,4 +1237,92 @@ async fn an_answer_shows_its_brief_and_more_expands_it_in_place() {
     );
     assert_no_pings(&full);
     run.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_gateway_address_comes_only_from_api_base_even_when_it_fails_first() {
+    // serenity alone falls back to wss://gateway.discord.gg when its one
+    // request for the gateway address fails, and never reaches the fake:
+    // the token would leave through the public gateway.
+    let fake = Fake::start().await;
+    fake.fail_next(2, Failure::Status(503), |r| {
+        r.path.starts_with("/api/v10/gateway")
+    });
+    let cfg = DiscordConfig {
+        api_base: Some(fake.http_base.clone()),
+        ..DiscordConfig::default()
+    };
+    let token = Token::parse(TOKEN).expect("test token has a valid shape");
+    let (tx, rx) = oneshot::channel::<()>();
+    let core = Arc::new(TestCore {
+        bot: bot(),
+        gate: Arc::new(tokio::sync::Notify::new()),
+    });
+    let task = tokio::spawn(discord::serve(core, cfg, token, async move {
+        let _ = rx.await;
+    }));
+    // The address is asked again until the proxy gives it, then used.
+    fake.wait_sessions(1).await;
+    let asked: Vec<Recorded> = fake
+        .drain()
+        .await
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/v10/gateway"))
+        .collect();
+    assert!(
+        asked.iter().filter(|r| r.status == 503).count() >= 2
+            && asked.iter().any(|r| r.status == 200),
+        "{asked:#?}"
+    );
+    let _ = tx.send(());
+    tokio::time::timeout(PATIENCE, task)
+        .await
+        .expect("stops on shutdown")
+        .expect("task")
+        .expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn a_message_over_2000_characters_is_answered_and_says_where_it_was_cut() {
+    let run = start(false).await;
+    let user = 10_031;
+    let text = "客户说价格太贵了怎么办，".repeat(250);
+    assert!(text.chars().count() > 2000);
+    let got = run.dm(user, &text).await.visible_text();
+    assert!(
+        got.contains("太长了：只读了前 2000 字"),
+        "the answer must say the message was cut: {got}"
+    );
+    assert!(got.contains("为止"), "and where: {got}");
+    run.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_token_discord_rejects_stops_the_bot_with_a_clear_error() {
+    let fake = Fake::start().await;
+    fake.fail_next(1, Failure::Status(401), |r| {
+        r.path.starts_with("/api/v10/gateway")
+    });
+    let cfg = DiscordConfig {
+        api_base: Some(fake.http_base.clone()),
+        ..DiscordConfig::default()
+    };
+    let token = Token::parse(TOKEN).expect("test token has a valid shape");
+    let core = Arc::new(TestCore {
+        bot: bot(),
+        gate: Arc::new(tokio::sync::Notify::new()),
+    });
+    let ended = tokio::time::timeout(
+        PATIENCE,
+        discord::serve(core, cfg, token, std::future::pending()),
+    )
+    .await
+    .expect("a rejected token ends the bot");
+    let err = format!("{:#}", ended.expect_err("a rejected token is an error"));
+    assert!(
+        err.contains("Discord rejected the token (401 Unauthorized)")
+            && err.contains("Reset Token"),
+        "{err}"
+    );
+    assert!(!err.contains("fake-token-for-tests-only"), "{err}");
 }

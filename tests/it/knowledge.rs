@@ -209,3 +209,81 @@ fn bad_cues_and_name_words_are_check_errors_at_their_place() {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
 }
+
+/// `load_dir` on a thread, failing the test if it has not returned within
+/// ten seconds (a blocked or endless read), else its problems.
+fn problems_in_time(dir: &Path) -> Vec<String> {
+    let dir = dir.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let r = knowledge::load_dir(&dir).map(|_| ());
+        let _ = tx.send(r);
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(Ok(())) => panic!("should not validate"),
+        Ok(Err(e)) => e.problems.iter().map(|p| p.to_string()).collect(),
+        Err(_) => panic!("loading did not end within 10 s"),
+    }
+}
+
+/// A copy of the shipped knowledge in a temp dir, to add a bad file to.
+fn shipped_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for e in std::fs::read_dir("knowledge").expect("knowledge") {
+        let p = e.expect("entry").path();
+        std::fs::copy(&p, dir.path().join(p.file_name().expect("name"))).expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn a_fifo_or_a_device_as_a_knowledge_file_is_refused_unread() {
+    let dir = shipped_copy();
+    let fifo = dir.path().join("x.toml");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success();
+    assert!(ok);
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.toml")).expect("symlink");
+    let p = problems_in_time(dir.path());
+    assert_eq!(p.len(), 2, "{p:#?}");
+    assert!(
+        p.iter().any(|s| s.ends_with(
+            "x.toml:1:1: not a regular file; a knowledge file must be a plain .toml file"
+        )),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|s| s.contains("zero.toml:1:1: not a regular file")),
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn knowledge_files_are_size_limited_one_by_one_and_together() {
+    let dir = shipped_copy();
+    let big = std::fs::File::create(dir.path().join("big.toml")).expect("create");
+    big.set_len(5 * 1024 * 1024).expect("sparse 5 MiB");
+    let p = problems_in_time(dir.path());
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert!(
+        p[0].contains("big.toml:1:1: the file is 5.0 MiB and the limit is 4.0 MiB"),
+        "{p:#?}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    for i in 0..5 {
+        let f = std::fs::File::create(dir.path().join(format!("part{i}.toml"))).expect("create");
+        f.set_len(3 * 1024 * 1024 + 512 * 1024)
+            .expect("sparse 3.5 MiB");
+    }
+    let p = problems_in_time(dir.path());
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert!(
+        p[0].contains("part4.toml:1:1: the knowledge files together are over the limit of 16 MiB"),
+        "{p:#?}"
+    );
+}

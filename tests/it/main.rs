@@ -9,6 +9,8 @@
 //!   corrupt stores.
 //! - `engine`: answer quality on labelled and blind question sets.
 //! - `knowledge`: loading and validation errors.
+//! - `process`: the `ussbot` process: signals stop the Discord bot in
+//!   every state, no output shows the token, start-up files are checked.
 //! - `storage`: the backend contract (`support/contract.rs`) on sled.
 //! - `terminal`: the interactive chat in a pseudo-terminal.
 
@@ -18,5 +20,6 @@ mod discord;
 mod durability;
 mod engine;
 mod knowledge;
+mod process;
 mod storage;
 mod terminal;

@@ -253,6 +253,10 @@ struct Shared {
     routes: Mutex<HashMap<u64, mpsc::UnboundedSender<Recorded>>>,
     ids: AtomicU64,
     failures: Mutex<Vec<Planned>>,
+    /// Gateway connections accepted (refused ones included).
+    attempts: watch::Sender<u64>,
+    /// Close every new gateway connection at once, before the handshake.
+    refuse_gateway: std::sync::atomic::AtomicBool,
 }
 
 /// A running fake Discord.
@@ -284,6 +288,8 @@ impl Fake {
             routes: Mutex::new(HashMap::new()),
             ids: AtomicU64::new(1_000_000),
             failures: Mutex::new(Vec::new()),
+            attempts: watch::channel(0).0,
+            refuse_gateway: std::sync::atomic::AtomicBool::new(false),
         });
         let s = Arc::clone(&shared);
         tokio::spawn(async move {
@@ -294,6 +300,11 @@ impl Fake {
         let s = Arc::clone(&shared);
         tokio::spawn(async move {
             while let Ok((stream, _)) = ws.accept().await {
+                s.attempts.send_modify(|n| *n += 1);
+                if s.refuse_gateway.load(Ordering::SeqCst) {
+                    drop(stream);
+                    continue;
+                }
                 tokio::spawn(serve_gateway(stream, Arc::clone(&s)));
             }
         });
@@ -311,6 +322,21 @@ impl Fake {
         tokio::time::timeout(PATIENCE, rx.wait_for(|&s| s >= n))
             .await
             .expect("gateway session in time")
+            .expect("fake alive");
+    }
+
+    /// From now on, close every new gateway connection before the
+    /// WebSocket handshake (Discord's gateway gone), or serve them again.
+    pub fn refuse_gateway(&self, refuse: bool) {
+        self.shared.refuse_gateway.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Wait until `n` gateway connections (refused ones included) were made.
+    pub async fn wait_gateway_attempts(&self, n: u64) {
+        let mut rx = self.shared.attempts.subscribe();
+        tokio::time::timeout(PATIENCE, rx.wait_for(|&a| a >= n))
+            .await
+            .expect("gateway connection attempt in time")
             .expect("fake alive");
     }
 
