@@ -414,3 +414,42 @@ fn control_characters_and_bidi_overrides_in_names_are_shown_not_obeyed() {
         "{reply:?}"
     );
 }
+
+/// A store on a read-only file system is exported from a copy. The
+/// read-only bind mount is made in a private user and mount namespace
+/// (`unshare -rm`), so no root is needed; where namespaces are not
+/// allowed, the test says so and checks nothing.
+#[test]
+fn a_store_on_a_read_only_file_system_is_exported_from_a_copy() {
+    if !Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("skipped: `unshare -rm` is not allowed here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (data, ro) = (dir.path().join("data"), dir.path().join("ro"));
+    ask(&data, "alice", "/visit 金鹰国际 见了小王总，确认了需求范围");
+    std::fs::create_dir(&ro).unwrap();
+    let script = format!(
+        "mount --bind '{d}' '{r}' && mount -o remount,bind,ro '{r}' && exec '{b}' --knowledge knowledge --data '{r}' export --user alice",
+        d = data.display(),
+        r = ro.display(),
+        b = env!("CARGO_BIN_EXE_ussbot"),
+    );
+    let o = Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("exporting from a copy"),
+        "{}",
+        text(&o.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(visit_texts(&doc)[0].contains("确认了需求范围"), "{doc}");
+}
