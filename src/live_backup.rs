@@ -137,10 +137,18 @@ impl Drop for Server {
 }
 
 async fn answer(conn: UnixStream, owner: u32, deals: &DealService) -> std::io::Result<()> {
-    if conn.peer_cred()?.uid() != owner {
-        return Ok(());
-    }
+    let stranger = conn.peer_cred()?.uid() != owner;
     let (read, mut write) = conn.into_split();
+    if stranger {
+        let refusal = Answer {
+            error: Some("only the user running ussbot may export its deals".into()),
+            ..Answer::default()
+        };
+        let mut head = serde_json::to_vec(&refusal).map_err(std::io::Error::other)?;
+        head.push(b'\n');
+        write.write_all(&head).await?;
+        return write.shutdown().await;
+    }
     let mut line = Vec::new();
     let mut reader = BufReader::new(read).take(MAX_REQUEST as u64);
     reader.read_until(b'\n', &mut line).await?;
