@@ -410,15 +410,22 @@ impl DealService {
             let mut added = 0;
             let mut renumbered = false;
             let index = plan.write.len();
+            // A visit's identity: its number and text, or its time and text.
+            let mut by_seq: HashSet<(u64, String)> = HashSet::new();
+            let mut by_time: HashSet<(DateTime<Local>, String)> = HashSet::new();
+            for l in &target.visits {
+                by_seq.insert((l.seq, l.raw.clone()));
+                by_time.insert((l.at, l.raw.clone()));
+            }
             for v in incoming {
-                let present = target
-                    .visits
-                    .iter()
-                    .any(|l| l.raw == v.raw && (l.seq == v.seq || l.at == v.at));
-                if present {
+                let seq_key = (v.seq, v.raw.clone());
+                let time_key = (v.at, v.raw.clone());
+                if by_seq.contains(&seq_key) || by_time.contains(&time_key) {
                     plan.report.visits_kept += 1;
                     continue;
                 }
+                by_seq.insert(seq_key);
+                by_time.insert(time_key);
                 let position = target.visits.len();
                 if v.seq > MAX_IMPORTED_SEQ || !used.insert(v.seq) {
                     plan.renumber.push((index, position));
