@@ -34,10 +34,74 @@ pub fn engine(config: &Config) -> anyhow::Result<Arc<Engine>> {
 
 /// Open the deal store and build the bot.
 pub fn bot(config: &Config) -> anyhow::Result<Bot> {
+    Ok(bot_and_deals(config)?.0)
+}
+
+/// Open the deal store and build the bot, with a second deal service over
+/// the same store for answering live exports (`live_backup`).
+pub fn bot_and_deals(config: &Config) -> anyhow::Result<(Bot, DealService)> {
     let engine = engine(config)?;
     let store = Arc::new(open_store(config)?);
     let deals = service_over(config, store.clone(), engine.knowledge().clone());
-    Ok(Bot::new(engine, deals).with_pending(store))
+    let exports = service_over(config, store.clone(), engine.knowledge().clone());
+    Ok((Bot::new(engine, deals).with_pending(store), exports))
+}
+
+/// A copy of the configured store in a temporary directory, for reading a
+/// store that cannot be opened where it is (a read-only file system or
+/// directory: sled opens its files for writing). Removed on drop, after
+/// the service over it is dropped.
+pub struct StoreCopy {
+    dir: std::path::PathBuf,
+}
+
+impl Drop for StoreCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Copy the configured store to a temporary directory and open the copy.
+/// Drop the service before the [`StoreCopy`].
+pub fn deal_service_on_copy(
+    config: &Config,
+    knowledge: Arc<Knowledge>,
+) -> anyhow::Result<(DealService, StoreCopy)> {
+    let from = &config.data.dir;
+    let copy = StoreCopy {
+        dir: std::env::temp_dir().join(format!(
+            "ussbot-store-copy-{}-{}",
+            std::process::id(),
+            chrono::Local::now().timestamp_nanos_opt().unwrap_or(0)
+        )),
+    };
+    copy_dir(from, &copy.dir)
+        .with_context(|| format!("copying the deal store {} to read it", from.display()))?;
+    let store = crate::storage::open_sled(&copy.dir)
+        .with_context(|| format!("opening the copy of the deal store {}", from.display()))?;
+    Ok((service_over(config, Arc::new(store), knowledge), copy))
+}
+
+/// Copy the store's files (not the chat history or the live-export socket).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == crate::live_backup::SOCKET_NAME || name == "chat_history" {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &to.join(&name))?;
+        } else if kind.is_file() {
+            let dest = to.join(&name);
+            std::fs::copy(entry.path(), &dest)?;
+            // The copy is ours to write, whatever the original's mode.
+            std::fs::set_permissions(&dest, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        }
+    }
+    Ok(())
 }
 
 /// Open the configured store and build the deal service.

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
+use crate::deals::StorageError;
 use crate::user::UserKey;
 use crate::{app, console, knowledge};
 
@@ -78,10 +79,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
     },
-    /// Import deals from a JSON export.
+    /// Import deals from a JSON or CSV export, merging them into the store:
+    /// deals new to it are added; for a deal it has, only the visits it
+    /// lacks are added and its own fields are kept.
     Import {
         /// The export file.
         file: PathBuf,
+        /// Import only this user's deals; the file's other users are skipped.
+        #[arg(long)]
+        user: Option<String>,
+        /// Platform of --user.
+        #[arg(long, default_value = "terminal", requires = "user")]
+        platform: String,
+        /// Show what would change and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run the Discord bot (needs DISCORD_TOKEN or discord.token_file).
     Discord,
@@ -157,31 +169,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             user,
             platform,
             format,
-        }) => {
-            let k = app::load_knowledge(&config)?;
-            let deals = app::deal_service(&config, k)?;
-            let format = match format {
-                Format::Json => crate::deals::ExportFormat::Json,
-                Format::Csv => crate::deals::ExportFormat::Csv,
-            };
-            // Export into memory, then print: no stdout lock is held while
-            // the export awaits the store.
-            let mut buf = Vec::new();
-            runtime()?.block_on(deals.export(&UserKey::new(platform, user), format, &mut buf))?;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&buf)?;
-            out.flush()?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Import { file }) => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let k = app::load_knowledge(&config)?;
-            let deals = app::deal_service(&config, k)?;
-            let summary = runtime()?.block_on(deals.import(&text))?;
-            println!("{summary}");
-            Ok(ExitCode::SUCCESS)
-        }
+        }) => export(&config, UserKey::new(platform, user), format),
+        Some(Command::Import {
+            file,
+            user,
+            platform,
+            dry_run,
+        }) => import(
+            &config,
+            &file,
+            crate::deals::ImportOptions {
+                user: user.map(|u| UserKey::new(platform, u)),
+                dry_run,
+            },
+        ),
         Some(Command::Discord) => discord(&config, true),
         None => {
             if crate::discord::resolve_token(&config.discord)?.is_some() {
@@ -209,10 +210,12 @@ fn locale_lang() -> crate::engine::Lang {
 }
 
 fn chat(config: &Config, json: bool, user: UserKey) -> anyhow::Result<ExitCode> {
-    let bot = app::bot(config)?;
+    init_chat_logging();
+    let (bot, exports) = app::bot_and_deals(config)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal() && !json;
     let rt = runtime()?;
     rt.block_on(async {
+        let _live = live_exports(config, exports);
         if interactive {
             let greeting = bot.help(locale_lang());
             // The lock is a temporary, released before the next await.
@@ -241,8 +244,13 @@ fn discord(config: &Config, required: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     init_logging();
-    let bot = std::sync::Arc::new(app::bot(config)?);
+    let (bot, exports) = app::bot_and_deals(config)?;
+    let bot = std::sync::Arc::new(bot);
     let rt = runtime()?;
+    let _live = {
+        let _entered = rt.enter();
+        live_exports(config, exports)
+    };
     rt.block_on(crate::discord::run(
         bot,
         config.discord.clone(),
@@ -253,10 +261,127 @@ fn discord(config: &Config, required: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn init_logging() {
+    logging_with("info,serenity=warn");
+}
+
+/// The chat logs only warnings and errors by default: its stderr is the
+/// user's terminal.
+fn init_chat_logging() {
+    logging_with("warn");
+}
+
+/// Logs go to stderr, with colour only when stderr is a terminal (never
+/// escape codes in a log file or a pipe). `RUST_LOG` overrides `default`.
+fn logging_with(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+}
+
+/// Answer `ussbot export` from this process while it holds the store
+/// (`live_backup`). Call inside the runtime; the socket goes away when the
+/// returned server is dropped. Without it the bot still runs.
+fn live_exports(
+    config: &Config,
+    exports: crate::deals::DealService,
+) -> Option<crate::live_backup::Server> {
+    match crate::live_backup::Server::start(&config.data.dir, exports) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "exports while ussbot runs are not available");
+            None
+        }
+    }
+}
+
+/// Is `e` the store refusing to open because of `what`?
+fn store_refused(e: &anyhow::Error, what: fn(&StorageError) -> bool) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<StorageError>().is_some_and(what))
+}
+
+/// `ussbot export`: from the store; from the running ussbot when it holds
+/// the store; from a copy when the store is read-only. A user without
+/// deals is an error, so a mistyped `--user` is noticed.
+fn export(config: &Config, user: UserKey, format: Format) -> anyhow::Result<ExitCode> {
+    let format = match format {
+        Format::Json => crate::deals::ExportFormat::Json,
+        Format::Csv => crate::deals::ExportFormat::Csv,
+    };
+    let dir = &config.data.dir;
+    let k = app::load_knowledge(config)?;
+    // Export into memory, then print: no stdout lock is held while the
+    // export awaits the store.
+    let mut buf = Vec::new();
+    let count = match app::deal_service(config, k.clone()) {
+        Ok(deals) => runtime()?.block_on(deals.export(&user, format, &mut buf))?,
+        Err(e) if store_refused(&e, |s| matches!(s, StorageError::Locked { .. })) => {
+            let (count, body) = crate::live_backup::request_export(dir, &user, format)
+                .map_err(|live| {
+                    anyhow::anyhow!(
+                        "{}: the deal store is locked by another running ussbot, and it does not answer exports ({live}); stop it to export",
+                        dir.display()
+                    )
+                })?;
+            buf = body;
+            count
+        }
+        Err(e)
+            if store_refused(
+                &e,
+                |s| matches!(s, StorageError::Unreadable { source, .. } if matches!(source.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied)),
+            ) =>
+        {
+            eprintln!(
+                "note: {} cannot be opened for writing; exporting from a copy of it",
+                dir.display()
+            );
+            let (deals, copy) = app::deal_service_on_copy(config, k).map_err(|c| e.context(c))?;
+            let count = runtime()?.block_on(deals.export(&user, format, &mut buf))?;
+            drop(deals);
+            drop(copy);
+            count
+        }
+        Err(e) => return Err(e),
+    };
+    if count == 0 {
+        eprintln!(
+            "error: {user} has no deals in {}; nothing exported (check --user and --platform: terminal users are --platform terminal, the default; Discord users are --platform discord --user <Discord user id>)",
+            dir.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ussbot import`: merge a backup into the store (see
+/// `DealService::import_with`).
+fn import(
+    config: &Config,
+    file: &std::path::Path,
+    options: crate::deals::ImportOptions,
+) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let k = app::load_knowledge(config)?;
+    let deals = app::deal_service(config, k)?;
+    let summary = runtime()?.block_on(deals.import_with(&text, &options))?;
+    println!("{summary}");
+    if let Some(only) = &options.user {
+        if summary.users == 0 {
+            eprintln!(
+                "error: {} has no deals for {only}; nothing imported",
+                file.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -24,6 +24,7 @@ pub fn print_reply(
     if json {
         writeln!(out, "{}", reply.to_json())?;
     } else if let Some(brief) = &reply.brief {
+        let brief = visible(brief);
         // The brief first; the full card on request.
         let hint = if brief
             .chars()
@@ -40,10 +41,35 @@ pub fn print_reply(
         }
         writeln!(out)?;
     } else {
-        writeln!(out, "{}", reply.text())?;
+        writeln!(out, "{}", visible(&reply.text()))?;
         writeln!(out)?;
     }
     out.flush()
+}
+
+/// Text safe to print on a terminal: control characters (ESC, BEL, C1
+/// codes; not line breaks and tabs) and bidirectional overrides, which a
+/// customer name or a note may carry, are shown as `<U+001B>` instead of
+/// acting on the terminal (escape sequences, a bell, text shown reversed).
+/// `--json` output needs no such care: JSON escapes control characters and
+/// the reader is a program.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(acts) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if acts(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// The default terminal user: the local OS user.

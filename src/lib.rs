@@ -16,7 +16,8 @@
 //! - [`conversation`]: one message in, one reply out (platform-neutral).
 //! - [`console`] (piped chat, `ask`), [`terminal`] (the interactive chat)
 //!   and `discord`: thin front ends.
-//! - [`app`]: startup wiring; [`cli`]: command-line entry points.
+//! - [`app`]: startup wiring; [`cli`]: command-line entry points;
+//!   [`live_backup`]: exports from a running ussbot over a Unix socket.
 //! - [`commands`]: the one command table (routing, help, usage, Discord).
 //! - [`user`]: who owns a deal.
 //!
@@ -33,6 +34,7 @@ pub mod deals;
 pub mod discord;
 pub mod engine;
 pub mod knowledge;
+pub mod live_backup;
 pub mod reply;
 pub mod storage;
 pub mod terminal;

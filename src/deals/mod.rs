@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Local};
 
-pub use backup::{ExportFormat, ImportSummary};
+pub use backup::{ExportFormat, ImportOptions, ImportSummary, UserImport, MAX_IMPORTED_SEQ};
 pub use service::DealService;
 pub use store::{Change, DealStore, Recompute, RemovedVisit, StorageError};
 

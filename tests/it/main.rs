@@ -1,6 +1,8 @@
 //! All integration tests, as one test binary (one link of the crate instead
 //! of seven). Each module drives the product through its public interface:
 //!
+//! - `backup`: `export` and `import` with the real binary: merging,
+//!   `--user`, `--dry-run`, CSV escaping, exports while the chat runs.
 //! - `cli`: the `ussbot` binary (check, ask, piped chat, config errors).
 //! - `deals`: the conversation and the deal service on real sled, the
 //!   labelled rep messages (`deals/understanding.rs`) and scenarios.
@@ -14,6 +16,7 @@
 //! - `storage`: the backend contract (`support/contract.rs`) on sled.
 //! - `terminal`: the interactive chat in a pseudo-terminal.
 
+mod backup;
 mod cli;
 mod deals;
 mod discord;
