@@ -211,7 +211,12 @@ fn a_visit_numbered_at_the_top_is_renumbered_and_undo_removes_the_newest_log() {
     );
     ask(&live, "alice", "/visit 金鹰国际 做了方案呈现");
     let undo = ask(&live, "alice", "/undo");
-    assert!(undo.contains("做了方案呈现"), "{undo}");
+    assert!(
+        undo.contains("做了方案呈现"),
+        "it offers the new log: {undo}"
+    );
+    let done = ask(&live, "alice", "1");
+    assert!(done.contains("已撤销"), "{done}");
     let texts = visit_texts(&export(&live, "alice"));
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert!(texts[0].contains("确认了需求范围"), "{texts:?}");
