@@ -1,5 +1,6 @@
 //! Startup: knowledge, engine and store assembled into a [`Bot`].
 
+use std::future::Future as _;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -123,6 +124,43 @@ fn service_over(config: &Config, store: Arc<SledStore>, knowledge: Arc<Knowledge
             stale_days: config.deals.stale_days,
         },
     )
+}
+
+/// SIGINT/SIGTERM caught from the moment [`Shutdown::catch`] returns, so a
+/// signal during start-up (loading knowledge, opening the store) is a clean
+/// stop too, never the default kill.
+pub struct Shutdown(tokio::sync::watch::Receiver<bool>);
+
+impl Shutdown {
+    /// Install the handlers now, on `rt`.
+    pub fn catch(rt: &tokio::runtime::Runtime) -> Shutdown {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        rt.block_on(async {
+            let mut signal = Box::pin(shutdown_signal());
+            // Polled once here: the handlers are installed before returning.
+            let done = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(signal.as_mut().poll(cx).is_ready())
+            })
+            .await;
+            tokio::spawn(async move {
+                if !done {
+                    signal.await;
+                }
+                let _ = tx.send(true);
+            });
+        });
+        Shutdown(rx)
+    }
+
+    /// Whether a stop was asked for already.
+    pub fn requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once a stop is asked for.
+    pub async fn wait(mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -244,9 +244,15 @@ fn discord(config: &Config, required: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     init_logging();
-    let (bot, exports) = app::bot_and_deals(config)?;
-    let bot = std::sync::Arc::new(bot);
     let rt = runtime()?;
+    let stop = app::Shutdown::catch(&rt);
+    tracing::info!(knowledge = %config.knowledge.dir.display(), "starting the Discord bot");
+    let (bot, exports) = app::bot_and_deals(config)?;
+    if stop.requested() {
+        tracing::info!("stopped before connecting to Discord");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bot = std::sync::Arc::new(bot);
     let _live = {
         let _entered = rt.enter();
         live_exports(config, exports)
@@ -255,7 +261,7 @@ fn discord(config: &Config, required: bool) -> anyhow::Result<ExitCode> {
         bot,
         config.discord.clone(),
         token,
-        app::shutdown_signal(),
+        stop.wait(),
     ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -412,3 +412,43 @@ fn a_fifo_as_token_file_or_config_is_refused_without_blocking() {
         "{err}"
     );
 }
+
+/// A signal while the bot is still starting (here: loading a large
+/// knowledge base) is a clean stop with exit code 0 too, not the default
+/// kill.
+#[test]
+fn a_signal_during_start_up_stops_the_bot_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let knowledge = dir.path().join("knowledge");
+    std::fs::create_dir(&knowledge).expect("knowledge dir");
+    for (name, text) in ussbot_synth::case_files(ussbot_synth::Spec::new(1_500)) {
+        let name = name.file_name().expect("file name").to_owned();
+        std::fs::write(knowledge.join(name), text).expect("write cases");
+    }
+    let config = dir.path().join("config.toml");
+    let text = format!(
+        "[knowledge]\ndir = {:?}\n[data]\ndir = {:?}\n[discord]\napi_base = \"{}\"\n",
+        knowledge.display().to_string(),
+        dir.path().join("data").display().to_string(),
+        refused_base()
+    );
+    std::fs::write(&config, text).expect("write config");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ussbot"));
+    cmd.arg("--config")
+        .arg(&config)
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    let mut bot = Bot::start(cmd);
+    bot.wait_log(&["starting the Discord bot"]);
+    bot.signal(libc::SIGTERM);
+    let (status, _) = bot.wait_exit();
+    let log = bot.log();
+    assert_eq!(status.code(), Some(0), "log:\n{log}");
+    assert!(
+        log.contains("stopped before connecting to Discord"),
+        "the signal came while it was starting: {log}"
+    );
+    assert!(!leaks(&log), "{log}");
+}
