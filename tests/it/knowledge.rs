@@ -275,7 +275,7 @@ fn knowledge_files_are_size_limited_one_by_one_and_together() {
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
-    for i in 0..5 {
+    for i in 0..10 {
         let f = std::fs::File::create(dir.path().join(format!("part{i}.toml"))).expect("create");
         f.set_len(3 * 1024 * 1024 + 512 * 1024)
             .expect("sparse 3.5 MiB");
@@ -283,7 +283,7 @@ fn knowledge_files_are_size_limited_one_by_one_and_together() {
     let p = problems_in_time(dir.path());
     assert_eq!(p.len(), 1, "{p:#?}");
     assert!(
-        p[0].contains("part4.toml:1:1: the knowledge files together are over the limit of 16 MiB"),
+        p[0].contains("part9.toml:1:1: the knowledge files together are over the limit of 32 MiB"),
         "{p:#?}"
     );
 }
