@@ -14,6 +14,7 @@
 //!
 
 pub mod backup;
+mod dates;
 pub mod model;
 pub mod parse;
 pub mod program;

@@ -9,9 +9,11 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Datelike, Duration, Local, NaiveDate, Weekday};
+use chrono::{DateTime, Duration, Local, NaiveDate};
 use regex::Regex;
 
+pub use super::dates::Direction;
+use super::dates::{self, When};
 use super::model::{Contact, Man, ManField, ManValue, NextStep, SalesMode, Touch};
 use crate::commands::{self, Action};
 use crate::knowledge::{Knowledge, LogCues};
@@ -204,7 +206,7 @@ static BAD_PATTERNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicU
 /// listed in the unit test `every_pattern_compiles`). A bad one is a
 /// programming error: it is logged, counted (the test fails on any), and
 /// replaced by one that never matches rather than panic on a request path.
-fn re(s: &str) -> Regex {
+pub(super) fn re(s: &str) -> Regex {
     Regex::new(s).unwrap_or_else(|e| {
         BAD_PATTERNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tracing::error!(pattern = s, error = %e, "a built-in log pattern does not compile");
@@ -229,17 +231,6 @@ static EN_VISITED: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i:visited|called on|went to|dropped by|stopped by)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)",
     )
-});
-
-static WEEKDAY: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(下下|下)?(周|星期|礼拜)([一二三四五六日天1-7])"));
-
-static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})月(\d{1,2})(日|号)"));
-
-static DAY: LazyLock<Regex> = LazyLock::new(|| re(r"(\d{1,2})号"));
-
-static EN_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b")
 });
 
 /// A new customer introduced by name: 新客户X, 一家X, 叫X.
@@ -319,8 +310,13 @@ pub struct VisitFacts {
     pub mode_cue: Option<SalesMode>,
     /// The next visit, if stated.
     pub next: Option<NextStep>,
-    /// Days before today the visit happened (1 = yesterday).
-    pub days_ago: i64,
+    /// The day the visit happened, when the note names one (else today).
+    pub on: Option<NaiveDate>,
+    /// Day words that name no day this could be (a visit in 2099, a plan
+    /// for 1999, 2月30日), and whether they were about the visit (`Past`:
+    /// it is dated today) or the plan (`Future`: no due date); the reply
+    /// says so.
+    pub unreadable_day: Option<(String, Direction)>,
     /// What kind of contact it was.
     pub touch: Touch,
 }
@@ -353,13 +349,16 @@ impl<'k> Parser<'k> {
         LogCues::matches(&self.knowledge.log_cues.negation, before)
     }
 
-    fn clauses(&self, raw: &str) -> Vec<Clause> {
+    /// The note's clauses; a clause is a plan when it has plan words, or
+    /// names a date (3月20号, 2026-04-01) after `today`.
+    fn clauses(&self, raw: &str, today: NaiveDate) -> Vec<Clause> {
         split_clauses(raw)
             .into_iter()
             .map(|c| {
                 let norm = self.normalize(c);
-                let plan = LogCues::matches(&self.knowledge.log_cues.plan, &norm)
-                    && !norm.starts_with("上周");
+                let plan = (LogCues::matches(&self.knowledge.log_cues.plan, &norm)
+                    && !norm.starts_with("上周"))
+                    || dates::date_ahead(&norm, today);
                 Clause {
                     raw: c.trim().to_string(),
                     norm,
@@ -476,18 +475,39 @@ impl<'k> Parser<'k> {
     /// Read a visit log's body.
     pub fn visit_facts(&self, body: &str, now: DateTime<Local>) -> VisitFacts {
         let mut f = VisitFacts::default();
-        let clauses = self.clauses(body);
+        let today = now.date_naive();
+        let clauses = self.clauses(body, today);
         let whole_norm = self.normalize(body);
         let cues = &self.knowledge.log_cues;
-        if LogCues::matches(&cues.day_before, &whole_norm) {
-            f.days_ago = 2;
-        } else if LogCues::matches(&cues.yesterday, &whole_norm) {
-            f.days_ago = 1;
+        // The day it happened: the first day a clause that is not a plan
+        // names, read backwards from today.
+        for c in clauses.iter().filter(|c| !c.plan) {
+            match dates::day_in(&c.norm, today, Direction::Past) {
+                When::Day(d, _) => f.on = Some(d),
+                When::Unreadable(words) => f.unreadable_day = Some((words, Direction::Past)),
+                When::None => continue,
+            }
+            break;
+        }
+        if f.on.is_none() && f.unreadable_day.is_none() {
+            if LogCues::matches(&cues.day_before, &whole_norm) {
+                f.on = Some(today - Duration::days(2));
+            } else if LogCues::matches(&cues.yesterday, &whole_norm) {
+                f.on = Some(today - Duration::days(1));
+            }
         }
         for c in &clauses {
             if c.plan {
                 if f.next.is_none() {
-                    let (due, when) = parse_due(&c.norm, now.date_naive());
+                    let (due, when) = match dates::day_in(&c.norm, today, Direction::Future) {
+                        When::Day(d, words) => (Some(d), Some(words)),
+                        When::Unreadable(words) => {
+                            f.unreadable_day
+                                .get_or_insert((words.clone(), Direction::Future));
+                            (None, Some(words))
+                        }
+                        When::None => (None, None),
+                    };
                     f.next = Some(NextStep {
                         text: c
                             .raw
@@ -764,98 +784,15 @@ fn en_customer(raw: &str) -> Option<String> {
     (name.len() >= 2).then(|| name.to_string())
 }
 
-/// The date words of a plan clause: (due date, the words).
-pub fn parse_due(norm: &str, today: NaiveDate) -> (Option<NaiveDate>, Option<String>) {
-    let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-    if let Some(c) = WEEKDAY.captures(norm) {
-        let weeks = match c.get(1).map(|m| m.as_str()) {
-            Some("下下") => 2,
-            Some(_) => 1,
-            None => 0,
-        };
-        let d = match c.get(3).map(|m| m.as_str()).unwrap_or("") {
-            "一" | "1" => 0,
-            "二" | "2" => 1,
-            "三" | "3" => 2,
-            "四" | "4" => 3,
-            "五" | "5" => 4,
-            "六" | "6" => 5,
-            _ => 6,
-        };
-        let mut due = monday + Duration::days(7 * weeks + d);
-        if weeks == 0 && due < today {
-            due += Duration::days(7);
-        }
-        return (Some(due), c.get(0).map(|m| m.as_str().to_string()));
-    }
-    if let Some(c) = MONTH_DAY.captures(norm) {
-        let m: u32 = c[1].parse().unwrap_or(0);
-        let d: u32 = c[2].parse().unwrap_or(0);
-        let mut due = NaiveDate::from_ymd_opt(today.year(), m, d);
-        if due.is_some_and(|x| x < today) {
-            due = NaiveDate::from_ymd_opt(today.year() + 1, m, d);
-        }
-        return (due, Some(c[0].to_string()));
-    }
-    for (word, days) in [("大后天", 3), ("后天", 2), ("明天", 1), ("tomorrow", 1)] {
-        if norm.contains(word) {
-            return (Some(today + Duration::days(days)), Some(word.to_string()));
-        }
-    }
-    if let Some(c) = EN_WEEKDAY.captures(norm) {
-        let wd = match &c[2] {
-            "monday" => Weekday::Mon,
-            "tuesday" => Weekday::Tue,
-            "wednesday" => Weekday::Wed,
-            "thursday" => Weekday::Thu,
-            "friday" => Weekday::Fri,
-            "saturday" => Weekday::Sat,
-            _ => Weekday::Sun,
-        };
-        let mut due = monday + Duration::days(wd.num_days_from_monday() as i64);
-        if c.get(1).is_some() || due <= today {
-            due += Duration::days(7);
-        }
-        return (Some(due), Some(c[0].to_string()));
-    }
-    for word in ["下下周", "下周", "下星期", "下礼拜", "next week"] {
-        if norm.contains(word) {
-            let weeks = if word == "下下周" { 2 } else { 1 };
-            return (
-                Some(monday + Duration::days(7 * weeks)),
-                Some(word.to_string()),
-            );
-        }
-    }
-    if let Some(c) = DAY.captures(norm) {
-        let d: u32 = c[1].parse().unwrap_or(0);
-        let mut due = NaiveDate::from_ymd_opt(today.year(), today.month(), d);
-        if due.is_some_and(|x| x < today) {
-            let (y, m) = if today.month() == 12 {
-                (today.year() + 1, 1)
-            } else {
-                (today.year(), today.month() + 1)
-            };
-            due = NaiveDate::from_ymd_opt(y, m, d);
-        }
-        return (due, Some(c[0].to_string()));
-    }
-    (None, None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
 
     /// Every built-in pattern of this file compiles (a bad one would be
     /// counted and replaced by one that never matches).
     #[test]
     fn every_pattern_compiles() {
-        let statics: [&Regex; 11] = [
+        let statics: [&Regex; 7] = [
             &CONTACT_EN,
             &NEW_CUSTOMER,
             &EN_PERSON,
@@ -863,10 +800,6 @@ mod tests {
             &EN_AT,
             &EN_SET_OFF,
             &EN_VISITED,
-            &WEEKDAY,
-            &MONTH_DAY,
-            &DAY,
-            &EN_WEEKDAY,
         ];
         for p in statics {
             assert_ne!(p.as_str(), "[^\\s\\S]");
@@ -876,21 +809,6 @@ mod tests {
             0,
             "a built-in pattern does not compile (see the error log)"
         );
-    }
-
-    #[test]
-    fn next_wednesday_from_a_monday() {
-        // 2026-03-02 is a Monday.
-        let today = d(2026, 3, 2);
-        assert_eq!(parse_due("下周三方案呈现", today).0, Some(d(2026, 3, 11)));
-        assert_eq!(parse_due("周三演示", today).0, Some(d(2026, 3, 4)));
-        assert_eq!(parse_due("明天再去", today).0, Some(d(2026, 3, 3)));
-        assert_eq!(parse_due("3月20号签约", today).0, Some(d(2026, 3, 20)));
-        assert_eq!(
-            parse_due("demo next wednesday", today).0,
-            Some(d(2026, 3, 11))
-        );
-        assert_eq!(parse_due("下周做方案呈现", today).0, Some(d(2026, 3, 9)));
     }
 
     #[test]

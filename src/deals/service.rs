@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Local};
+use chrono::{DateTime, Local};
 
 use super::model::{
     Customer, Deal, ManField, ManSetting, ManValue, ModeChoice, Outcome, SalesMode, Touch, Visit,
 };
-use super::parse::{parse_command, Command, Parsed, Parser};
+use super::parse::{parse_command, Command, Direction, Parsed, Parser};
 use super::program::{program, recompute, suggest_mode};
 use super::store::DealStore;
 use super::{Clock, DealError, DealSettings, View};
@@ -499,7 +499,10 @@ impl DealService {
         let seq = self.store.next_seq().await?;
         let mut visit = Visit {
             seq,
-            at: now - Duration::days(facts.days_ago),
+            at: facts
+                .on
+                .and_then(|d| d.and_time(now.time()).and_local_timezone(Local).earliest())
+                .unwrap_or(now),
             logged_at: now,
             raw: raw.trim().to_string(),
             customer: customer.to_string(),
@@ -560,7 +563,38 @@ impl DealService {
                 d.updated = now;
             })
             .await?;
-        Ok(self.render_visit(existing.as_ref(), &after, &visit, lang))
+        let mut reply = self.render_visit(existing.as_ref(), &after, &visit, lang);
+        let day = visit.at.date_naive();
+        let day_line = match &facts.unreadable_day {
+            Some((words, Direction::Past)) => Some(lang.pick(
+                format!("⚠ “{words}”不像拜访日（在将来或太久以前），按今天记了。"),
+                format!(
+                    "⚠ “{words}” cannot be the visit's date (future or years back); dated today."
+                ),
+            )),
+            Some((words, Direction::Future)) => Some(lang.pick(
+                format!("⚠ “{words}”不像计划日（已经过去或太远），没有记到期日。"),
+                format!(
+                    "⚠ “{words}” cannot be the plan's date (past or too far); no due date set."
+                ),
+            )),
+            None if day != now.date_naive() => {
+                Some(lang.pick(format!("拜访日期：{day}"), format!("Visit date: {day}")))
+            }
+            None => None,
+        };
+        if let Some(line) = day_line {
+            reply.push(None, line.clone());
+            // Shown first, in place of the undo hint.
+            if let Some(b) = reply.brief.as_mut() {
+                let mut lines: Vec<&str> = b.lines().collect();
+                lines.truncate(2);
+                let head = lines.join("\n");
+                let short: String = line.chars().take(80).collect();
+                *b = format!("{head}\n{short}");
+            }
+        }
+        Ok(reply)
     }
 
     async fn undo(&self, user: &UserKey, lang: Lang) -> Result<Reply, DealError> {

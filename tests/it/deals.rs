@@ -1184,3 +1184,45 @@ async fn a_question_naming_the_customers_person_still_gets_the_handbook() {
         r.text()
     );
 }
+
+/// A visit is dated by the day the note names, read backwards ("上周三",
+/// "前天", "2026-02-14"); a day it cannot be (in 1999, or a plan for 1999)
+/// is not silently moved to another date: the reply says it was not used.
+#[tokio::test]
+async fn visits_are_dated_by_the_day_named_and_impossible_days_are_said() {
+    let bot = Bot::new();
+    let u = alice();
+    // The clock starts on Monday 2026-03-02.
+    let r = bot
+        .reply(&u, "/visit 金鹰国际 上周三见了王总，确认了需求范围")
+        .await;
+    assert!(r.text().contains("拜访日期：2026-02-25"), "{}", r.text());
+    let r = bot
+        .reply(&u, "/visit 金鹰国际 1999年12月31日见了王总")
+        .await;
+    assert!(
+        r.text().contains("“1999年12月31日”不像拜访日"),
+        "{}",
+        r.text()
+    );
+    let r = bot
+        .reply(&u, "/visit 金鹰国际 见了王总，下次1999年12月31日再去")
+        .await;
+    assert!(
+        r.text().contains("“1999年12月31日”不像计划日"),
+        "{}",
+        r.text()
+    );
+    let deals = bot.store.deals(&u).await.expect("deals");
+    let days: Vec<String> = deals[0]
+        .visits
+        .iter()
+        .map(|v| v.at.format("%Y-%m-%d").to_string())
+        .collect();
+    assert_eq!(days, ["2026-02-25", "2026-03-02", "2026-03-02"]);
+    assert!(
+        deals[0].next_steps.iter().all(|n| n.due.is_none()),
+        "no due date from 1999: {:?}",
+        deals[0].next_steps
+    );
+}
