@@ -10,6 +10,7 @@
 //! - `engine`: answer quality on labelled and blind question sets.
 //! - `knowledge`: loading and validation errors.
 //! - `storage`: the backend contract (`support/contract.rs`) on sled.
+//! - `store_layout`: migration of stores written by earlier releases.
 //! - `terminal`: the interactive chat in a pseudo-terminal.
 
 mod cli;
@@ -19,4 +20,5 @@ mod durability;
 mod engine;
 mod knowledge;
 mod storage;
+mod store_layout;
 mod terminal;
