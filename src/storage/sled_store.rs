@@ -4,7 +4,7 @@
 //! each deal, a summary record at enc(user) + enc(deal id) + `s` (the deal
 //! without its visits, plus `rev`, a number that changes with every write
 //! of the deal) and one record per visit at enc(user) + enc(deal id) + `v`
-//! + the visit's `seq` (8 bytes, big-endian), so logging a visit writes the
+//! and then the visit's `seq` (8 bytes, big-endian), so logging a visit writes the
 //! visit and the small summary, never the deal's other visits: disk use
 //! grows with the data. enc(x) is a netstring (`len:bytes`); enc(user) is
 //! `d` + enc(platform) + enc(id). Netstrings are a prefix-free code, so
@@ -609,12 +609,11 @@ fn encode_visit(deal: &Deal, visit: &Visit) -> Result<Vec<u8>, StorageError> {
     .map_err(|e| record_error(deal.id.as_bytes(), e.to_string()))
 }
 
+/// A record's key and bytes.
+type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// Every record of `deal`: its summary, then its visits.
-fn deal_records(
-    user: &UserKey,
-    deal: &Deal,
-    rev: u64,
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+fn deal_records(user: &UserKey, deal: &Deal, rev: u64) -> Result<Vec<KeyValue>, StorageError> {
     let mut out = Vec::with_capacity(1 + deal.visits.len());
     out.push((summary_key(user, &deal.id), encode_summary(deal, rev)?));
     for v in &deal.visits {
