@@ -204,13 +204,23 @@ async fn damage_inside_live_data_is_reported_at_open_with_what_to_do() {
     let db = data.join("db");
     let mut bytes = std::fs::read(&db).expect("read db");
     let needle = format!("{MARKER}200");
-    let at = bytes
+    // sled may hold older, dead copies of a record too (segments it
+    // cleaned): zero 64 KiB around every copy, so the live one is hit.
+    let copies: Vec<usize> = bytes
         .windows(needle.len())
-        .position(|w| w == needle.as_bytes())
-        .expect("the record's bytes are in the data file");
-    let from = at.saturating_sub(32 * 1024);
-    let to = (from + 64 * 1024).min(bytes.len());
-    bytes[from..to].fill(0);
+        .enumerate()
+        .filter(|(_, w)| *w == needle.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        !copies.is_empty(),
+        "the record's bytes are in the data file"
+    );
+    for at in copies {
+        let from = at.saturating_sub(32 * 1024);
+        let to = (from + 64 * 1024).min(bytes.len());
+        bytes[from..to].fill(0);
+    }
     std::fs::write(&db, &bytes).expect("write db");
 
     let err = match open_sled(&data) {
