@@ -2,9 +2,13 @@
 //!
 //! 1. Visit log round trip (parse → update → durable flush → reply): p50/p99.
 //! 2. `/deals` for a user with 1,000 deals: p50/p99.
-//! 3. A store of USERS × 100 deals × 20 visits (USERS = 1,000, or
-//!    `USSBOT_BENCH_USERS`): build time, disk size, then open time and
-//!    memory measured in a fresh child process.
+//! 3. One deal with VISITS visits (10,000, or `USSBOT_BENCH_VISITS`)
+//!    logged one by one: bytes on disk per byte of data, the visit round
+//!    trip as the deal grows, `/deal` and `/deals` p50/p99.
+//! 4. A store of USERS × 100 deals × 20 visits (USERS = 1,000, or
+//!    `USSBOT_BENCH_USERS`): build time, bytes on disk per byte of data,
+//!    then, in a fresh child process, open time (which verifies every
+//!    record), memory, and `/deal` and `/deals` p50/p99 for one user.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -134,6 +138,54 @@ async fn deals_listing(k: Arc<Knowledge>, t: &Deal) {
     );
 }
 
+/// One deal grown to `USSBOT_BENCH_VISITS` visits through the real
+/// `/visit` path.
+async fn one_long_deal(k: Arc<Knowledge>) {
+    let visits: usize = std::env::var("USSBOT_BENCH_VISITS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let store = Arc::new(open_sled(&data).expect("open"));
+    let svc = DealService::new(store.clone(), k, DealSettings { stale_days: 14 });
+    let user = UserKey::new("bench", "rep");
+    let start = Instant::now();
+    let mut last = Vec::new();
+    for i in 0..visits {
+        let msg = format!("/visit 金鹰国际 第{i}次，见了王总，确认了需求范围，下周三做方案呈现");
+        let t = Instant::now();
+        let r = svc.command(&user, &msg, None).await.expect("handled");
+        if i + 200 >= visits {
+            last.push(t.elapsed());
+        }
+        assert_eq!(r.kind, "visit_logged");
+    }
+    let build = start.elapsed();
+    let (p50, p99) = percentiles(last);
+    let deal = store.deals(&user).await.expect("deals").remove(0);
+    let bytes = serde_json::to_vec(&deal).map(|b| b.len()).unwrap_or(1) as u64;
+    store.flush().await.expect("flush");
+    let disk = dir_size(&data);
+    println!(
+        "one deal, {visits} visits logged in {build:.1?}: {:.1} MiB on disk for {:.1} MiB of data = {:.1} bytes on disk per byte",
+        mib(disk),
+        mib(bytes),
+        disk as f64 / bytes as f64
+    );
+    println!("  visit round trip, last 200 visits: p50 {p50:.2?}, p99 {p99:.2?}");
+    for cmd in ["/deal 金鹰国际", "/deals"] {
+        let mut times = Vec::new();
+        for _ in 0..30 {
+            let t = Instant::now();
+            svc.command(&user, cmd, None).await.expect("handled");
+            times.push(t.elapsed());
+        }
+        let (p50, p99) = percentiles(times);
+        println!("  {cmd}, 30 runs: p50 {p50:.2?}, p99 {p99:.2?}");
+    }
+}
+
 async fn big_store(k: Arc<Knowledge>, t: &Deal) {
     let users: usize = std::env::var("USSBOT_BENCH_USERS")
         .ok()
@@ -158,9 +210,17 @@ async fn big_store(k: Arc<Knowledge>, t: &Deal) {
     }
     let build = start.elapsed();
     drop(store);
+    let bytes: u64 = deals
+        .iter()
+        .map(|d| serde_json::to_vec(d).map(|b| b.len()).unwrap_or(0) as u64)
+        .sum::<u64>()
+        * users as u64;
+    let disk = dir_size(&data);
     println!(
-        "store of {users} users × 100 deals × 20 visits: built in {build:.1?}, {:.0} MiB on disk",
-        mib(dir_size(&data))
+        "store of {users} users × 100 deals × 20 visits: built in {build:.1?}, {:.0} MiB on disk for {:.0} MiB of data = {:.2} bytes on disk per byte",
+        mib(disk),
+        mib(bytes),
+        disk as f64 / bytes as f64
     );
     let exe = std::env::current_exe().expect("exe");
     let out = std::process::Command::new(exe)
@@ -171,7 +231,8 @@ async fn big_store(k: Arc<Knowledge>, t: &Deal) {
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// Child mode: open the store cold, read one user's deals, report memory.
+/// Child mode: open the store cold, read one user's deals, report memory,
+/// then time `/deal` and `/deals` for that user.
 async fn open_only(data: &Path) {
     let before = status("VmRSS:");
     let t = Instant::now();
@@ -190,6 +251,22 @@ async fn open_only(data: &Path) {
         status("VmRSS:"),
         status("VmHWM:")
     );
+    let svc = DealService::new(
+        Arc::new(store),
+        knowledge(),
+        DealSettings { stale_days: 14 },
+    );
+    let user = UserKey::new("discord", "7");
+    for cmd in ["/deal 客户042", "/deals"] {
+        let mut times = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            svc.command(&user, cmd, None).await.expect("handled");
+            times.push(t.elapsed());
+        }
+        let (p50, p99) = percentiles(times);
+        println!("  {cmd} on this store, 50 runs: p50 {p50:.2?}, p99 {p99:.2?}");
+    }
 }
 
 fn main() {
@@ -212,6 +289,7 @@ fn main() {
         let bytes = serde_json::to_vec(&t).map(|b| b.len()).unwrap_or(0);
         println!("one deal with 20 visits: {bytes} bytes as JSON");
         deals_listing(k.clone(), &t).await;
+        one_long_deal(k.clone()).await;
         big_store(k, &t).await;
     });
 }

@@ -50,8 +50,9 @@ pub enum StorageError {
         /// The data directory.
         path: PathBuf,
     },
-    /// The store's files are damaged.
-    #[error("{path}: the deal store is corrupt ({detail}); restore it from a backup (`ussbot import FILE` into an empty --data directory)")]
+    /// The store's files are damaged (found when the store opens, which
+    /// reads every record, or by a later read).
+    #[error("{path}: the deal store is corrupt ({detail}); stop ussbot and restore your deals from a backup: `ussbot --data NEW_DIR import BACKUP.json` into a new, empty --data directory, then start ussbot with that directory")]
     Corrupt {
         /// The data directory.
         path: PathBuf,
@@ -75,7 +76,20 @@ pub enum StorageError {
         /// Why.
         detail: String,
     },
-    /// A read or write failed while running.
+    /// The disk is full: the write was not saved. Writes work again once
+    /// space is freed, without a restart.
+    #[error("the disk holding the deal store is full (no space left on the device); free some space, then try again")]
+    NoSpace,
+    /// The visit counter has no number left: a visit (from an import) is
+    /// numbered at or next to the counter's limit. The counter never wraps.
+    #[error("visit numbers are used up (a visit is numbered {at}, the highest a visit can have); nothing was saved. Restore a backup whose visit numbers are below {limit}")]
+    SequenceExhausted {
+        /// The highest number in use.
+        at: u64,
+        /// The first number that cannot be used.
+        limit: u64,
+    },
+    /// A read or write failed while running; the text is plain words.
     #[error("deal store I/O error: {0}")]
     Io(String),
 }

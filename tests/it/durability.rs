@@ -137,3 +137,262 @@ fn a_corrupt_data_directory_exits_non_zero_and_is_not_replaced() {
         "the data was overwritten"
     );
 }
+
+/// A deal with one visit whose text holds `marker`, for finding a live
+/// record's bytes in sled's data file.
+fn marked_deal(i: usize, marker: &str) -> ussbot::deals::model::Deal {
+    use ussbot::deals::model::{Customer, Deal, ModeChoice, SalesMode, Touch, Visit};
+    let now = chrono::Local::now();
+    let name = format!("客户{i:03}");
+    let mut d = Deal::new(
+        Customer {
+            name: name.clone(),
+            key: name.clone(),
+            aliases: Vec::new(),
+        },
+        ModeChoice {
+            mode: SalesMode::Quick,
+            chosen: false,
+            reason: String::new(),
+        },
+        now,
+    );
+    d.visits.push(Visit {
+        seq: i as u64 + 1,
+        at: now,
+        logged_at: now,
+        raw: format!("{marker}{i:03} {}", "见了王总，确认了需求范围。".repeat(40)),
+        customer: name,
+        contacts: Vec::new(),
+        activities: Vec::new(),
+        objections: Vec::new(),
+        man: Vec::new(),
+        mode_cue: None,
+        next: None,
+        touch: Touch::Visit,
+        alias: None,
+    });
+    d
+}
+
+/// 64 KiB zeroed in the middle of live records is found when the store
+/// opens: the binary exits non-zero and says to restore from a backup with
+/// `ussbot import` into a new --data directory, in plain words. (It used
+/// to open, then answer every deal command of that user with "Something
+/// went wrong … Read corrupted data at file offset Some(Inline(…))".)
+#[tokio::test]
+async fn damage_inside_live_data_is_reported_at_open_with_what_to_do() {
+    const MARKER: &str = "LIVE-RECORD-MARKER-";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    {
+        let store = open_sled(&data).expect("open");
+        let deals: Vec<_> = (0..400).map(|i| marked_deal(i, MARKER)).collect();
+        store
+            .put_deals(&UserKey::new("terminal", "u1"), &deals)
+            .await
+            .expect("put");
+        // More data after it, so the damage lies in the middle of the log.
+        for u in 0..4 {
+            let more: Vec<_> = (0..400).map(|i| marked_deal(i, "OTHER-")).collect();
+            store
+                .put_deals(&UserKey::new("terminal", format!("other{u}")), &more)
+                .await
+                .expect("put");
+        }
+    }
+    let db = data.join("db");
+    let mut bytes = std::fs::read(&db).expect("read db");
+    let needle = format!("{MARKER}200");
+    // sled may hold older, dead copies of a record too (segments it
+    // cleaned): zero 64 KiB around every copy, so the live one is hit.
+    let copies: Vec<usize> = bytes
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle.as_bytes())
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        !copies.is_empty(),
+        "the record's bytes are in the data file"
+    );
+    for at in copies {
+        let from = at.saturating_sub(32 * 1024);
+        let to = (from + 64 * 1024).min(bytes.len());
+        bytes[from..to].fill(0);
+    }
+    std::fs::write(&db, &bytes).expect("write db");
+
+    let err = match open_sled(&data) {
+        Err(e) => e,
+        Ok(s) => {
+            let n = s
+                .deals(&UserKey::new("terminal", "u1"))
+                .await
+                .map(|d| d.len());
+            panic!("a damaged store opened; u1 has {n:?} deals");
+        }
+    };
+    assert!(
+        matches!(err, ussbot::deals::StorageError::Corrupt { .. }),
+        "expected Corrupt, got {err}"
+    );
+    let out = ussbot(&data)
+        .args(["ask", "--user", "u1", "/deals"])
+        .output()
+        .expect("run ussbot");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "started on a damaged store: {stdout}"
+    );
+    assert!(stderr.contains("corrupt"), "{stderr}");
+    assert!(
+        stderr.contains("ussbot --data NEW_DIR import"),
+        "says how to restore: {stderr}"
+    );
+    for debug in ["Some(", "Inline(", "Os {", "kind:"] {
+        assert!(!stderr.contains(debug), "Debug text {debug} in: {stderr}");
+    }
+}
+
+/// A small tmpfs, unmounted on drop. `None` where mounting is not allowed
+/// (tests not run as root).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(bytes: u64) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(SmallDisk { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Fill the disk under `path` with a file; returns it.
+fn fill(path: &Path) -> std::path::PathBuf {
+    let file = path.join("filler");
+    let mut f = std::fs::File::create(&file).expect("filler");
+    let chunk = vec![0u8; 4096];
+    while f.write_all(&chunk).is_ok() {}
+    let _ = f.sync_all();
+    file
+}
+
+/// A full disk (a 4 MiB tmpfs, filled): a visit that could not be saved is
+/// reported as such in plain words, is not shown by `/deal` afterwards
+/// (sled kept it in memory, so it showed until a restart), and once space
+/// is freed the same process saves visits again (it used to fail with
+/// ENOSPC until restarted). What was acknowledged is still there after a
+/// restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_shows_what_is_on_disk_and_writes_resume_when_space_returns() {
+    use std::sync::Arc;
+    use ussbot::deals::{DealService, DealSettings};
+    let Some(disk) = SmallDisk::mount(4 * 1024 * 1024) else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let data = disk.path().join("data");
+    let knowledge = Arc::new(
+        ussbot::knowledge::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"))
+            .expect("knowledge"),
+    );
+    let store = Arc::new(open_sled(&data).expect("open"));
+    let svc = DealService::new(store.clone(), knowledge, DealSettings { stale_days: 14 });
+    let user = UserKey::new("terminal", "u1");
+    let note = "见了王总，确认了需求范围，下周做方案呈现。".repeat(20);
+    let mut acked = 0;
+    for _ in 0..3 {
+        let r = svc
+            .command(&user, &format!("/visit 金鹰国际 {note}"), None)
+            .await
+            .expect("handled");
+        assert_eq!(r.kind, "visit_logged", "{}", r.text());
+        acked += 1;
+    }
+    let filler = fill(disk.path());
+    let mut failed = None;
+    for _ in 0..200 {
+        let r = svc
+            .command(&user, &format!("/visit 金鹰国际 {note}"), None)
+            .await
+            .expect("handled");
+        if r.kind == "visit_logged" {
+            acked += 1;
+        } else {
+            failed = Some(r.text());
+            break;
+        }
+    }
+    let failed = failed.expect("a write failed on the full disk");
+    assert!(
+        failed.contains("没有保存"),
+        "says it was not saved: {failed}"
+    );
+    assert!(failed.contains("full"), "says the disk is full: {failed}");
+    for debug in ["Os {", "kind:", "code:", "Some("] {
+        assert!(!failed.contains(debug), "Debug text {debug} in: {failed}");
+    }
+    // What the process shows is what is on disk: the failed visit is not
+    // there (or the store says it cannot read, never shows it).
+    if let Ok(deal) = store.deal(&user, "金鹰国际").await {
+        let n = deal.map(|d| d.visits.len()).unwrap_or(0);
+        assert_eq!(
+            n, acked,
+            "/deal shows {n} visits, {acked} were acknowledged"
+        );
+    }
+    std::fs::remove_file(&filler).expect("free space");
+    let r = svc
+        .command(&user, &format!("/visit 金鹰国际 {note}"), None)
+        .await
+        .expect("handled");
+    assert_eq!(
+        r.kind,
+        "visit_logged",
+        "writes resume once space is back: {}",
+        r.text()
+    );
+    acked += 1;
+    let n = store
+        .deal(&user, "金鹰国际")
+        .await
+        .expect("deal")
+        .map(|d| d.visits.len());
+    assert_eq!(n, Some(acked));
+    drop(svc);
+    drop(store);
+    let store = open_sled(&data).expect("reopen");
+    let n = store
+        .deal(&user, "金鹰国际")
+        .await
+        .expect("deal")
+        .map(|d| d.visits.len());
+    assert_eq!(
+        n,
+        Some(acked),
+        "after a restart: the acknowledged visits, no more"
+    );
+}

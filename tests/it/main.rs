@@ -14,6 +14,7 @@
 //! - `process`: the `ussbot` process: signals stop the Discord bot in
 //!   every state, no output shows the token, start-up files are checked.
 //! - `storage`: the backend contract (`support/contract.rs`) on sled.
+//! - `store_layout`: migration of stores written by earlier releases.
 //! - `terminal`: the interactive chat in a pseudo-terminal.
 
 mod backup;
@@ -25,4 +26,5 @@ mod engine;
 mod knowledge;
 mod process;
 mod storage;
+mod store_layout;
 mod terminal;

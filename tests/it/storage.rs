@@ -269,3 +269,38 @@ fn store_calls_leave_the_runtime_thread_to_other_tasks() {
         other.await.expect("other task");
     });
 }
+
+/// The visit counter stops with a clear error at its limit instead of
+/// wrapping to 0 (a backup with a visit numbered 2^64-1 made the next visit
+/// number 0, and `/undo` then removed the wrong visit).
+#[tokio::test]
+async fn the_visit_counter_never_wraps() {
+    let (_dir, store) = fresh();
+    let err = store
+        .reserve_seq(u64::MAX)
+        .await
+        .expect_err("no number above it");
+    assert!(
+        matches!(err, StorageError::SequenceExhausted { .. }),
+        "expected SequenceExhausted, got {err}"
+    );
+    assert!(err.to_string().contains("used up"), "{err}");
+    store.reserve_seq(u64::MAX - 2).await.expect("reserve");
+    assert_eq!(store.next_seq().await.expect("last number"), u64::MAX - 1);
+    for _ in 0..2 {
+        match store.next_seq().await {
+            Err(StorageError::SequenceExhausted { .. }) => {}
+            other => panic!("expected SequenceExhausted, got {other:?}"),
+        }
+    }
+    // Deals carrying a visit at the limit are refused whole.
+    let u = UserKey::new("terminal", "u1");
+    let mut d = sample_deal("金鹰国际");
+    d.visits.push(sample_visit(u64::MAX, "金鹰国际"));
+    let err = store.put_deals(&u, &[d]).await.expect_err("refused");
+    assert!(
+        matches!(err, StorageError::SequenceExhausted { .. }),
+        "{err}"
+    );
+    assert!(store.deals(&u).await.expect("deals").is_empty());
+}
