@@ -572,6 +572,25 @@ impl<'k> Parser<'k> {
                 return t;
             }
         }
+        // A call or a message that set up what comes next ("电话约了周二")
+        // happened now, though its clause speaks of the plan.
+        for t in [Touch::Call, Touch::Message] {
+            let said = self
+                .knowledge
+                .touchpoints
+                .iter()
+                .filter(|(k, _)| k == t.name())
+                .flat_map(|(_, patterns)| patterns)
+                .any(|p| {
+                    clauses.iter().any(|c| {
+                        p.find_iter(&c.norm)
+                            .any(|m| !self.negated(&c.norm[..m.start()]))
+                    })
+                });
+            if said {
+                return t;
+            }
+        }
         Touch::Note
     }
 
