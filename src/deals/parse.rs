@@ -253,7 +253,15 @@ pub fn people(k: &Knowledge, norm: &str) -> Vec<std::ops::Range<usize>> {
 /// English contacts: "met with John Smith", "Mr. Lee".
 static CONTACT_EN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(?:met with|met|with|saw|and|(?:Mr|Ms|Mrs|Dr)\.?)\s+((?:Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
+        r"(?:\b(?:(?i:met with|met|with|saw|and|to|called|emailed|phoned|rang|told|asked)|(?:Mr|Ms|Mrs|Dr)\.?)|经理|总监|主任|主管|总|工程师|老板)\s+((?:Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+)?((?:(?:Director|Manager|GM|CFO|CEO|CIO|CTO|VP|President|Chairman)\s+)?[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
+    )
+});
+
+/// Capitalised words after "to"/"with" that are not people ("moved to
+/// Thursday", "with The team").
+static NOT_A_PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|October|November|December|The|This|That|Next|Last|Our|Their|His|Her|It|We|They|Them|You|Me|Us|Him)\b",
     )
 });
 
@@ -705,7 +713,7 @@ fn contacts(k: &Knowledge, raw: &str, norm: &str) -> Vec<Contact> {
     for cap in CONTACT_EN.captures_iter(raw) {
         let Some(n) = cap.get(2) else { continue };
         let name = n.as_str().to_string();
-        if out.iter().any(|c| c.name == name) {
+        if out.iter().any(|c| c.name == name) || NOT_A_PERSON.is_match(&name) {
             continue;
         }
         out.push(Contact {
@@ -811,7 +819,8 @@ mod tests {
     /// counted and replaced by one that never matches).
     #[test]
     fn every_pattern_compiles() {
-        let statics: [&Regex; 7] = [
+        let statics: [&Regex; 8] = [
+            &NOT_A_PERSON,
             &CONTACT_EN,
             &NEW_CUSTOMER,
             &EN_PERSON,

@@ -481,6 +481,17 @@ impl DealService {
         }
         let now = self.now();
         let mut facts = self.parser().visit_facts(body, now);
+        // The customer is no contact of itself ("sent the proposal to Acme").
+        let own: Vec<String> = std::iter::once(customer.to_lowercase())
+            .chain(existing.iter().flat_map(|d| {
+                std::iter::once(d.customer.name.to_lowercase())
+                    .chain(d.customer.aliases.iter().map(|a| a.to_lowercase()))
+            }))
+            .collect();
+        facts.contacts.retain(|c| {
+            let n = c.name.to_lowercase();
+            !own.iter().any(|o| o.contains(&n) || n.contains(o.as_str()))
+        });
         // The customer's own name is no hint of the mode: 恒力集团 is not a
         // strategic deal because of 集团.
         if facts.mode_cue.is_some() {
@@ -1330,11 +1341,16 @@ fn ambiguous(deals: &[Deal], name: &str, lang: Lang) -> Reply {
 /// answer when the message is also a question.
 fn unclear_log(customer: &str, body: &str, lang: Lang) -> Reply {
     let body: String = body.chars().take(300).collect();
+    let why = match (customer.trim().is_empty(), lang) {
+        (true, _) => String::new(),
+        (false, Lang::Zh) => format!("（“{customer}”不像客户名）"),
+        (false, Lang::En) => format!(" (“{customer}” is not a company name)"),
+    };
     Reply::plain(
         "log_unclear",
         lang.pick(
-            format!("如果这是一条拜访记录：我没认出是哪个客户（“{customer}”不像客户名），还没有保存。请发：/visit 客户名 {body}"),
-            format!("If this is a visit note: I could not tell the customer (“{customer}” is not a company name), so nothing was saved. Send: /visit CUSTOMER {body}"),
+            format!("如果这是一条拜访记录：我没认出是哪个客户{why}，还没有保存。请发：/visit 客户名 {body}"),
+            format!("If this is a visit note: I could not tell the customer{why}, so nothing was saved. Send: /visit CUSTOMER {body}"),
         ),
     )
 }

@@ -1226,3 +1226,24 @@ async fn visits_are_dated_by_the_day_named_and_impossible_days_are_said() {
         deals[0].next_steps
     );
 }
+
+/// English notes name people after "to", "called", a title or a Chinese
+/// role ("IT 经理 Kevin"); the customer itself is never one of its contacts.
+#[tokio::test]
+async fn english_contacts_are_read_and_the_customer_is_not_its_own_contact() {
+    let bot = Bot::new();
+    let u = bob();
+    bot.reply(
+        &u,
+        "/visit \"Acme Corp\" sent the proposal to Acme Corp and called Director Zhou",
+    )
+    .await;
+    bot.reply(
+        &u,
+        "/visit \"Acme Corp\" IT 经理 Kevin says the old system is slow",
+    )
+    .await;
+    let deals = bot.store.deals(&u).await.expect("deals");
+    let names: Vec<&str> = deals[0].contacts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Director Zhou", "Kevin"], "{:?}", deals[0].contacts);
+}
