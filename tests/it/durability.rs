@@ -141,36 +141,12 @@ fn a_corrupt_data_directory_exits_non_zero_and_is_not_replaced() {
 /// A deal with one visit whose text holds `marker`, for finding a live
 /// record's bytes in sled's data file.
 fn marked_deal(i: usize, marker: &str) -> ussbot::deals::model::Deal {
-    use ussbot::deals::model::{Customer, Deal, ModeChoice, SalesMode, Touch, Visit};
-    let now = chrono::Local::now();
+    use crate::storage::contract::{sample_deal, sample_visit};
     let name = format!("客户{i:03}");
-    let mut d = Deal::new(
-        Customer {
-            name: name.clone(),
-            key: name.clone(),
-            aliases: Vec::new(),
-        },
-        ModeChoice {
-            mode: SalesMode::Quick,
-            chosen: false,
-            reason: String::new(),
-        },
-        now,
-    );
-    d.visits.push(Visit {
-        seq: i as u64 + 1,
-        at: now,
-        logged_at: now,
+    let mut d = sample_deal(&name);
+    d.visits.push(ussbot::deals::model::Visit {
         raw: format!("{marker}{i:03} {}", "见了王总，确认了需求范围。".repeat(40)),
-        customer: name,
-        contacts: Vec::new(),
-        activities: Vec::new(),
-        objections: Vec::new(),
-        man: Vec::new(),
-        mode_cue: None,
-        next: None,
-        touch: Touch::Visit,
-        alias: None,
+        ..sample_visit(i as u64 + 1, &name)
     });
     d
 }

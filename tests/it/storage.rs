@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ussbot::deals::model::Deal;
 #[path = "support/contract.rs"]
-mod contract;
+pub(crate) mod contract;
 
 use contract::{sample_deal, sample_visit};
 use ussbot::deals::{DealStore, StorageError};

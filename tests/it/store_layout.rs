@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ussbot::conversation::PendingStore;
-use ussbot::deals::model::Deal;
 use ussbot::deals::{DealService, DealSettings, DealStore};
 use ussbot::storage::open_sled;
 use ussbot::user::UserKey;
@@ -192,37 +191,13 @@ async fn disk_use_grows_with_the_visits_not_with_their_square() {
     let data = tmp.path().join("data");
     let store = open_sled(&data).expect("open");
     let user = UserKey::new("terminal", "rep");
-    let template = Deal::new(
-        ussbot::deals::model::Customer {
-            name: "金鹰国际".into(),
-            key: "金鹰国际".into(),
-            aliases: Vec::new(),
-        },
-        ussbot::deals::model::ModeChoice {
-            mode: ussbot::deals::model::SalesMode::Quick,
-            chosen: false,
-            reason: String::new(),
-        },
-        chrono::Local::now(),
-    );
+    let template = crate::storage::contract::sample_deal("金鹰国际");
     let text = "见了王总，确认了需求范围，下周做方案呈现。".repeat(30);
     for _ in 0..400 {
         let seq = store.next_seq().await.expect("seq");
-        let now = chrono::Local::now();
         let visit = ussbot::deals::model::Visit {
-            seq,
-            at: now,
-            logged_at: now,
             raw: text.clone(),
-            customer: "金鹰国际".into(),
-            contacts: Vec::new(),
-            activities: Vec::new(),
-            objections: Vec::new(),
-            man: Vec::new(),
-            mode_cue: None,
-            next: None,
-            touch: ussbot::deals::model::Touch::Visit,
-            alias: None,
+            ..crate::storage::contract::sample_visit(seq, "金鹰国际")
         };
         store
             .append_visit(&user, &template, &visit, &|_| {})
