@@ -242,6 +242,25 @@ const fn yes_no(name: &'static str, zh: &'static str, about: Text, shown: &'stat
     }
 }
 
+/// A free-text argument.
+const fn text(
+    name: &'static str,
+    zh: &'static str,
+    about: Text,
+    shown: Text,
+    required: bool,
+) -> Arg {
+    Arg {
+        name,
+        zh,
+        about,
+        shown,
+        keyed: false,
+        kind: ArgKind::Text,
+        required,
+    }
+}
+
 /// A handbook lookup command: one optional query.
 const fn search(about: Text, example: &'static str) -> [Form; 1] {
     [Form {
@@ -280,18 +299,16 @@ pub static COMMANDS: &[Command] = &[
         kinds: &[],
         forms: &[Form {
             sub: None,
-            args: &[Arg {
-                name: "question",
-                zh: "问题",
-                about: (
+            args: &[text(
+                "question",
+                "问题",
+                (
                     "你的问题（中文或英文）",
                     "Your question, in Chinese or English",
                 ),
-                shown: ("问题", "QUESTION"),
-                keyed: false,
-                kind: ArgKind::Text,
-                required: true,
-            }],
+                ("问题", "QUESTION"),
+                true,
+            )],
             about: ("任意提问", "ask anything"),
             example: ("客户说太贵了", "the customer says it is too expensive"),
             deal: false,
@@ -489,18 +506,16 @@ pub static COMMANDS: &[Command] = &[
             sub: None,
             args: &[
                 CUSTOMER,
-                Arg {
-                    name: "notes",
-                    zh: "纪要",
-                    about: (
+                text(
+                    "notes",
+                    "纪要",
+                    (
                         "拜访纪要：见了谁，谈成了什么",
                         "What happened: who you met, what was agreed",
                     ),
-                    shown: ("拜访内容", "NOTES"),
-                    keyed: false,
-                    kind: ArgKind::Text,
-                    required: true,
-                },
+                    ("拜访内容", "NOTES"),
+                    true,
+                ),
             ],
             about: ("记一次拜访", "log a visit"),
             example: (
@@ -572,15 +587,13 @@ pub static COMMANDS: &[Command] = &[
             sub: None,
             args: &[
                 CUSTOMER,
-                Arg {
-                    name: "note",
-                    zh: "备注",
-                    about: ("备注（可不填）", "A note (optional)"),
-                    shown: ("备注", "NOTE"),
-                    keyed: false,
-                    kind: ArgKind::Text,
-                    required: false,
-                },
+                text(
+                    "note",
+                    "备注",
+                    ("备注（可不填）", "A note (optional)"),
+                    ("备注", "NOTE"),
+                    false,
+                ),
             ],
             about: ("赢单", "mark it won"),
             example: ("金鹰国际 合同已签", "Acme contract signed"),
@@ -601,15 +614,13 @@ pub static COMMANDS: &[Command] = &[
             sub: None,
             args: &[
                 CUSTOMER,
-                Arg {
-                    name: "reason",
-                    zh: "原因",
-                    about: ("丢单原因", "Why the deal was lost"),
-                    shown: ("原因", "REASON"),
-                    keyed: false,
-                    kind: ArgKind::Text,
-                    required: true,
-                },
+                text(
+                    "reason",
+                    "原因",
+                    ("丢单原因", "Why the deal was lost"),
+                    ("原因", "REASON"),
+                    true,
+                ),
             ],
             about: ("丢单，记下原因", "mark it lost, with the reason"),
             example: ("金鹰国际 预算取消", "Acme budget cancelled"),
