@@ -610,19 +610,18 @@ impl Bot {
         self.lock().entry(user.clone()).or_default().focus = Some((customer.to_string(), 0));
     }
 
-    /// `/undo` first says what it would take back and asks.
+    /// `/undo` first says what it would take back and asks: ① the newest
+    /// log, or one of the two before it, or leave things as they are.
     async fn offer_undo(&self, user: &UserKey) -> Reply {
         let lang = self.usual_lang(user);
         let zh = lang == Lang::Zh;
         match self.deals.undo_preview(user, zh).await {
-            Ok(Some((seq, head))) => {
-                let options = vec![
-                    (
-                        lang.pick("撤销", "Undo it").to_string(),
-                        Choice::Undo { seq },
-                    ),
-                    (lang.pick("不撤销", "Keep it").to_string(), Choice::Keep),
-                ];
+            Ok(Some((head, logs))) => {
+                let mut options: Vec<(String, Choice)> = logs
+                    .into_iter()
+                    .map(|(seq, label)| (label, Choice::Undo { seq }))
+                    .collect();
+                options.push((lang.pick("不撤销", "Keep it").to_string(), Choice::Keep));
                 let (reply, o) = offer(head, options, lang);
                 self.remember_offer(user, o);
                 reply

@@ -50,6 +50,9 @@ impl Lang {
     }
 }
 
+/// How many logs before the newest `/undo` offers to take back instead.
+const UNDO_OLDER: usize = 2;
+
 /// A log as the rep wrote it, without a leading `/visit 客户`.
 fn note_of(raw: &str) -> String {
     match parse_command(raw) {
@@ -608,16 +611,27 @@ impl DealService {
         Ok(reply)
     }
 
+    /// Undo the user's log numbered `seq`, or the newest when `None`.
     async fn undo(&self, user: &UserKey, lang: Lang) -> Result<Reply, DealError> {
+        self.undo_log(user, None, lang).await
+    }
+
+    async fn undo_log(
+        &self,
+        user: &UserKey,
+        seq: Option<u64>,
+        lang: Lang,
+    ) -> Result<Reply, DealError> {
         let k = self.knowledge.clone();
         let now = self.now();
-        let removed = self
-            .store
-            .remove_last_visit(user, &|d| {
-                recompute(d, &k);
-                d.updated = now;
-            })
-            .await?;
+        let recompute = |d: &mut Deal| {
+            recompute(d, &k);
+            d.updated = now;
+        };
+        let removed = match seq {
+            None => self.store.remove_last_visit(user, &recompute).await?,
+            Some(seq) => self.store.remove_visit(user, seq, &recompute).await?,
+        };
         let Some(r) = removed else {
             return Ok(Reply::plain(
                 "undo",
@@ -682,25 +696,27 @@ impl DealService {
         Ok(reply)
     }
 
-    /// What `/undo` would take back, said before it is done: the number of
-    /// the user's latest log and a question naming it (customer, date, the
-    /// note as typed, and what else goes with it). `None`: nothing to undo.
-    /// A store failure comes back as the reply that says so.
+    /// What `/undo` would take back, said before it is done: a question
+    /// naming the user's newest log (customer, date, the note as typed, and
+    /// what else goes with it), and the newest logs to choose from, newest
+    /// first, as (number, label). `None`: nothing to undo. A store failure
+    /// comes back as the reply that says so.
     pub async fn undo_preview(
         &self,
         user: &UserKey,
         zh: bool,
-    ) -> Result<Option<(u64, String)>, Reply> {
+    ) -> Result<Option<(String, Vec<(u64, String)>)>, Reply> {
         let lang = if zh { Lang::Zh } else { Lang::En };
         let deals = match self.store.deals(user).await {
             Ok(d) => d,
             Err(e) => return Err(private(self.failed(user, lang, &e.into()))),
         };
-        let latest = deals
+        let mut logs: Vec<(&Deal, &Visit)> = deals
             .iter()
             .flat_map(|d| d.visits.iter().map(move |v| (d, v)))
-            .max_by_key(|(_, v)| v.seq);
-        let Some((d, v)) = latest else {
+            .collect();
+        logs.sort_by_key(|(_, v)| std::cmp::Reverse(v.seq));
+        let Some(&(d, v)) = logs.first() else {
             return Ok(None);
         };
         let date = v.at.format("%Y-%m-%d");
@@ -736,26 +752,45 @@ impl DealService {
                 "It is the customer's only log, so the deal goes too.",
             ));
         }
-        Ok(Some((v.seq, text)))
+        let mut options = vec![(v.seq, lang.pick("撤销这条", "Undo it"))];
+        for (d, v) in logs.iter().skip(1).take(UNDO_OLDER) {
+            let note: String = note_of(&v.raw).chars().take(16).collect();
+            let date = v.at.format("%m-%d");
+            options.push((
+                v.seq,
+                lang.pick(
+                    format!("改撤销更早的：【{}】{date}「{note}」", d.customer.name),
+                    format!(
+                        "Undo an older one instead: {} {date} “{note}”",
+                        d.customer.name
+                    ),
+                ),
+            ));
+        }
+        Ok(Some((text, options)))
     }
 
-    /// Undo the log numbered `seq` if it is still the user's latest; if
-    /// anything was logged since, nothing is undone and the reply says so.
+    /// Undo exactly the log numbered `seq`, wherever it is in the user's
+    /// deals; if it is gone already, nothing else is undone and the reply
+    /// says so.
     pub async fn undo_exactly(&self, user: &UserKey, seq: u64, zh: bool) -> Reply {
         let lang = if zh { Lang::Zh } else { Lang::En };
         let result = async {
             let deals = self.store.deals(user).await?;
-            let latest = deals.iter().flat_map(|d| d.visits.iter()).map(|v| v.seq).max();
-            if latest != Some(seq) {
+            if !deals
+                .iter()
+                .flat_map(|d| d.visits.iter())
+                .any(|v| v.seq == seq)
+            {
                 return Ok(Reply::plain(
                     "undo",
                     lang.pick(
-                        "记录已经变了（之后又记了新的，或已撤销），这次没有撤销。要撤销请重新发 /undo。",
-                        "Your logs changed since (a newer one, or already undone), so nothing was undone. Send /undo again to see what it would take back.",
+                        "这条记录已经不在了（已撤销），这次没有撤销别的。",
+                        "That log is gone already (undone), so nothing else was undone.",
                     ),
                 ));
             }
-            self.undo(user, lang).await
+            self.undo_log(user, Some(seq), lang).await
         }
         .await;
         private(result.unwrap_or_else(|e| self.failed(user, lang, &e)))

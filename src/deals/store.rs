@@ -134,6 +134,15 @@ pub trait DealStore: Send + Sync {
         recompute: Recompute<'_>,
     ) -> Result<Option<RemovedVisit>, StorageError>;
 
+    /// Remove `user`'s visit numbered `seq`, wherever it is, likewise.
+    /// `None` when the user has no such visit.
+    async fn remove_visit(
+        &self,
+        user: &UserKey,
+        seq: u64,
+        recompute: Recompute<'_>,
+    ) -> Result<Option<RemovedVisit>, StorageError>;
+
     /// Create or replace many deals of one user (imports). Durable when it
     /// returns; the default puts them one by one.
     async fn put_deals(&self, user: &UserKey, deals: &[Deal]) -> Result<(), StorageError> {

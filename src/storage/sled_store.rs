@@ -943,52 +943,17 @@ impl DealStore for SledStore {
         user: &UserKey,
         recompute: Recompute<'_>,
     ) -> Result<Option<RemovedVisit>, StorageError> {
-        loop {
-            let deals = self.deals(user).await?;
-            let last = deals
-                .iter()
-                .flat_map(|d| d.visits.iter().map(move |v| (v.seq, d)))
-                .max_by_key(|(seq, _)| *seq);
-            let Some((seq, deal)) = last else {
-                return Ok(None);
-            };
-            // A Mutex, not a RefCell, so the future stays Send; it is only
-            // locked inside the closure, never across an await.
-            let removed = Mutex::new(None);
-            let after = self
-                .cas(user, &deal.id, |current| {
-                    // Each try starts afresh: a try whose swap failed must
-                    // not leave its visit behind as "removed".
-                    if let Ok(mut r) = removed.lock() {
-                        *r = None;
-                    }
-                    let mut d = current?;
-                    let pos = d.visits.iter().position(|v| v.seq == seq)?;
-                    let visit = d.visits.remove(pos);
-                    if let Ok(mut r) = removed.lock() {
-                        *r = Some((visit, d.customer.name.clone()));
-                    }
-                    if d.visits.is_empty() {
-                        Some(None)
-                    } else {
-                        recompute(&mut d);
-                        Some(Some(d))
-                    }
-                })
-                .await?;
-            let removed = removed.into_inner().unwrap_or_else(|e| e.into_inner());
-            let Some((visit, customer)) = removed else {
-                // Someone else removed it first: look again.
-                continue;
-            };
-            return Ok(Some(RemovedVisit {
-                visit,
-                deal: after,
-                customer,
-            }));
-        }
+        self.remove_where(user, None, recompute).await
     }
 
+    async fn remove_visit(
+        &self,
+        user: &UserKey,
+        seq: u64,
+        recompute: Recompute<'_>,
+    ) -> Result<Option<RemovedVisit>, StorageError> {
+        self.remove_where(user, Some(seq), recompute).await
+    }
     async fn next_seq(&self) -> Result<u64, StorageError> {
         let this = self.clone();
         blocking("sequence", move || {
@@ -1073,6 +1038,69 @@ impl DealStore for SledStore {
             Ok(out)
         })
         .await
+    }
+}
+
+impl SledStore {
+    /// Remove the visit numbered `seq` (the newest when `None`) from its
+    /// deal, as one compare-and-swap on the deal; looks again if another
+    /// writer removed it first.
+    async fn remove_where(
+        &self,
+        user: &UserKey,
+        wanted: Option<u64>,
+        recompute: Recompute<'_>,
+    ) -> Result<Option<RemovedVisit>, StorageError> {
+        loop {
+            let deals = self.deals(user).await?;
+            let found: Option<(u64, String)> = {
+                let mut visits = deals
+                    .iter()
+                    .flat_map(|d| d.visits.iter().map(|v| (v.seq, d.id.clone())));
+                match wanted {
+                    None => visits.max_by_key(|(seq, _)| *seq),
+                    Some(w) => visits.find(|(seq, _)| *seq == w),
+                }
+            };
+            let Some((seq, deal_id)) = found else {
+                return Ok(None);
+            };
+
+            // A Mutex, not a RefCell, so the future stays Send; it is only
+            // locked inside the closure, never across an await.
+            let removed = Mutex::new(None);
+            let after = self
+                .cas(user, &deal_id, |current| {
+                    // Each try starts afresh: a try whose swap failed must
+                    // not leave its visit behind as "removed".
+                    if let Ok(mut r) = removed.lock() {
+                        *r = None;
+                    }
+                    let mut d = current?;
+                    let pos = d.visits.iter().position(|v| v.seq == seq)?;
+                    let visit = d.visits.remove(pos);
+                    if let Ok(mut r) = removed.lock() {
+                        *r = Some((visit, d.customer.name.clone()));
+                    }
+                    if d.visits.is_empty() {
+                        Some(None)
+                    } else {
+                        recompute(&mut d);
+                        Some(Some(d))
+                    }
+                })
+                .await?;
+            let removed = removed.into_inner().unwrap_or_else(|e| e.into_inner());
+            let Some((visit, customer)) = removed else {
+                // Someone else removed it first: look again.
+                continue;
+            };
+            return Ok(Some(RemovedVisit {
+                visit,
+                deal: after,
+                customer,
+            }));
+        }
     }
 }
 

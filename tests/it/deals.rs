@@ -307,7 +307,7 @@ async fn undo(bot: &Bot, user: &UserKey) -> Reply {
 }
 
 #[tokio::test]
-async fn undo_says_what_it_will_undo_and_undoes_exactly_that() {
+async fn undo_says_what_it_will_undo_and_undoes_exactly_that_or_an_older_log() {
     let bot = Bot::new();
     bot.reply(&alice(), "/visit 金鹰国际 见了王总").await;
     bot.reply(&alice(), "/visit 金鹰国际 确认了需求范围").await;
@@ -318,7 +318,8 @@ async fn undo_says_what_it_will_undo_and_undoes_exactly_that() {
         "{}",
         ask.text()
     );
-    let keep = bot.reply(&alice(), "2").await;
+    // ① this one, ② the one before, ③ keep.
+    let keep = bot.reply(&alice(), "3").await;
     assert!(keep.text().contains("没有撤销"), "{}", keep.text());
     let d = bot.reply(&alice(), "/deal 金鹰国际").await;
     assert!(
@@ -343,8 +344,30 @@ async fn undo_says_what_it_will_undo_and_undoes_exactly_that() {
     bot.svc
         .command(&alice(), "/visit 金鹰国际 做了方案呈现", Some(true))
         .await;
-    let late = bot.reply(&alice(), "1").await;
-    assert!(late.text().contains("这次没有撤销"), "{}", late.text());
+    let done = bot.reply(&alice(), "1").await;
+    assert!(done.text().contains("「见了王总」"), "{}", done.text());
+    let d = bot.reply(&alice(), "/deal 金鹰国际").await;
+    assert!(
+        d.text().contains("见面 1 次") && d.text().contains("KA10"),
+        "the newer log stays: {}",
+        d.text()
+    );
+
+    // An older log can be taken back instead of the newest.
+    bot.reply(&alice(), "/visit 鑫达商贸 见了张总").await;
+    bot.reply(&alice(), "/visit 金鹰国际 确认了需求范围").await;
+    let ask = bot.reply(&alice(), "/undo").await;
+    assert!(
+        ask.text().contains("改撤销更早的：【鑫达商贸】"),
+        "{}",
+        ask.text()
+    );
+    let older = bot.reply(&alice(), "2").await;
+    assert!(older.text().contains("「见了张总」"), "{}", older.text());
+    assert_eq!(
+        bot.reply(&alice(), "/deal 鑫达商贸").await.kind,
+        "deal_not_found"
+    );
     let d = bot.reply(&alice(), "/deal 金鹰国际").await;
     assert!(d.text().contains("见面 2 次"), "{}", d.text());
 

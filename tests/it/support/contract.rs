@@ -86,6 +86,7 @@ where
     concurrent_appends_lose_nothing(make().await).await;
     users_are_isolated(make().await).await;
     remove_last_visit_takes_the_newest(make().await).await;
+    remove_visit_takes_exactly_that_one(make().await).await;
     update_absent_deal_is_none(make().await).await;
     sequence_increases(make().await).await;
 }
@@ -289,4 +290,50 @@ pub async fn sequence_increases(store: Arc<dyn DealStore>) {
     let a = store.next_seq().await.expect("seq");
     let b = store.next_seq().await.expect("seq");
     assert!(b > a, "next_seq must increase");
+}
+
+/// `remove_visit` takes the visit it names, from whichever deal holds it,
+/// and only the owner's.
+pub async fn remove_visit_takes_exactly_that_one(store: Arc<dyn DealStore>) {
+    let (a, b) = (UserKey::new("terminal", "a"), UserKey::new("terminal", "b"));
+    for (user, customer, seq) in [
+        (&a, "金鹰", 1),
+        (&a, "鑫达", 2),
+        (&a, "金鹰", 3),
+        (&b, "金鹰", 4),
+    ] {
+        let deal = sample_deal(customer);
+        store
+            .append_visit(user, &deal, &sample_visit(seq, customer), &stamp)
+            .await
+            .expect("append");
+    }
+    assert!(
+        store
+            .remove_visit(&b, 2, &stamp)
+            .await
+            .expect("remove")
+            .is_none(),
+        "b cannot remove a's visit"
+    );
+    let r = store
+        .remove_visit(&a, 1, &stamp)
+        .await
+        .expect("remove")
+        .expect("removed");
+    assert_eq!((r.visit.seq, r.customer.as_str()), (1, "金鹰"));
+    let left: Vec<u64> = store
+        .deals(&a)
+        .await
+        .expect("deals")
+        .iter()
+        .flat_map(|d| d.visits.iter().map(|v| v.seq))
+        .collect();
+    assert_eq!(left.len(), 2);
+    assert!(left.contains(&2) && left.contains(&3), "{left:?}");
+    assert!(store
+        .remove_visit(&a, 1, &stamp)
+        .await
+        .expect("remove")
+        .is_none());
 }
