@@ -152,8 +152,11 @@ impl DealService {
         let mut r = Reply::new(
             "deals",
             Some(lang.pick(
-                format!("本周要跟进：{due_now} 项"),
-                format!("Follow-ups due this week: {due_now}"),
+                format!("计划的跟进：{} 项，本周到期 {due_now} 项", plans.len()),
+                format!(
+                    "Planned follow-ups: {}, due this week: {due_now}",
+                    plans.len()
+                ),
             )),
         );
         if plans.is_empty() {

@@ -985,6 +985,12 @@ async fn deal_questions_in_plain_words_are_answered_from_the_deals() {
         plans.text()
     );
     assert!(plans.text().contains("恒力集团"), "{}", plans.text());
+    // The heading counts what it lists.
+    assert!(
+        plans.text().contains("计划的跟进：2 项"),
+        "{}",
+        plans.text()
+    );
     let mine = bot.reply(&u, "我的商机").await;
     assert!(mine.text().contains("3 个进行中"), "{}", mine.text());
     bot.reply(&u, "恒力那边怎么样了").await;
