@@ -76,12 +76,7 @@ pub fn day_in(norm: &str, today: NaiveDate, dir: Direction) -> When {
         _ => When::Unreadable(text.to_string()),
     };
     if let Some(c) = FULL.captures(norm) {
-        let date = NaiveDate::from_ymd_opt(
-            c[1].parse().unwrap_or(0),
-            c[2].parse().unwrap_or(0),
-            c[3].parse().unwrap_or(0),
-        );
-        return checked(date, &c[0]);
+        return checked(full_date(&c), &c[0]);
     }
     if let Some(c) = WEEKDAY.captures(norm) {
         let day = weekday_index(&c[2]);
@@ -98,7 +93,7 @@ pub fn day_in(norm: &str, today: NaiveDate, dir: Direction) -> When {
         return checked(Some(date), &c[0]);
     }
     if let Some(c) = MONTH_DAY.captures(norm) {
-        let (m, d) = (c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(0));
+        let (m, d) = month_day(&c);
         let this_year = NaiveDate::from_ymd_opt(today.year(), m, d);
         let date = match (dir, this_year) {
             (Direction::Future, Some(x)) if x < today => {
@@ -166,23 +161,30 @@ pub fn day_in(norm: &str, today: NaiveDate, dir: Direction) -> When {
 /// is not.
 pub fn date_ahead(norm: &str, today: NaiveDate) -> bool {
     let date = if let Some(c) = FULL.captures(norm) {
-        NaiveDate::from_ymd_opt(
-            c[1].parse().unwrap_or(0),
-            c[2].parse().unwrap_or(0),
-            c[3].parse().unwrap_or(0),
-        )
+        full_date(&c)
     } else if let Some(c) = MONTH_DAY.captures(norm) {
-        NaiveDate::from_ymd_opt(
-            today.year(),
-            c[1].parse().unwrap_or(0),
-            c[2].parse().unwrap_or(0),
-        )
+        let (m, d) = month_day(&c);
+        NaiveDate::from_ymd_opt(today.year(), m, d)
     } else if let Some(c) = DAY.captures(norm) {
         NaiveDate::from_ymd_opt(today.year(), today.month(), c[1].parse().unwrap_or(0))
     } else {
         None
     };
     date.is_some_and(|d| d > today)
+}
+
+/// The date a [`FULL`] match writes out (`None`: no such day).
+fn full_date(c: &regex::Captures<'_>) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(
+        c[1].parse().unwrap_or(0),
+        c[2].parse().unwrap_or(0),
+        c[3].parse().unwrap_or(0),
+    )
+}
+
+/// Month and day of a [`MONTH_DAY`] match.
+fn month_day(c: &regex::Captures<'_>) -> (u32, u32) {
+    (c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(0))
 }
 
 /// A visit is not in the future nor years back; a plan not in the past.

@@ -635,7 +635,13 @@ impl DealService {
         let Some(r) = removed else {
             return Ok(Reply::plain(
                 "undo",
-                lang.pick("没有可以撤销的拜访记录。", "There is no visit to undo."),
+                match seq {
+                    None => lang.pick("没有可以撤销的拜访记录。", "There is no visit to undo."),
+                    Some(_) => lang.pick(
+                        "这条记录已经不在了（已撤销），这次没有撤销别的。",
+                        "That log is gone already (undone), so nothing else was undone.",
+                    ),
+                },
             ));
         };
         // The name that log added goes with it, unless another log uses it.
@@ -775,24 +781,7 @@ impl DealService {
     /// says so.
     pub async fn undo_exactly(&self, user: &UserKey, seq: u64, zh: bool) -> Reply {
         let lang = if zh { Lang::Zh } else { Lang::En };
-        let result = async {
-            let deals = self.store.deals(user).await?;
-            if !deals
-                .iter()
-                .flat_map(|d| d.visits.iter())
-                .any(|v| v.seq == seq)
-            {
-                return Ok(Reply::plain(
-                    "undo",
-                    lang.pick(
-                        "这条记录已经不在了（已撤销），这次没有撤销别的。",
-                        "That log is gone already (undone), so nothing else was undone.",
-                    ),
-                ));
-            }
-            self.undo_log(user, Some(seq), lang).await
-        }
-        .await;
+        let result = self.undo_log(user, Some(seq), lang).await;
         private(result.unwrap_or_else(|e| self.failed(user, lang, &e)))
     }
 

@@ -353,6 +353,10 @@ async fn undo_says_what_it_will_undo_and_undoes_exactly_that_or_an_older_log() {
         d.text()
     );
 
+    // A pick whose log is gone already undoes nothing else.
+    let gone = bot.svc.undo_exactly(&alice(), 9_999, true).await;
+    assert!(gone.text().contains("已经不在了"), "{}", gone.text());
+
     // An older log can be taken back instead of the newest.
     bot.reply(&alice(), "/visit 鑫达商贸 见了张总").await;
     bot.reply(&alice(), "/visit 金鹰国际 确认了需求范围").await;
