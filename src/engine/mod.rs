@@ -77,6 +77,9 @@ const CENTROID_WEIGHT: f32 = 14.0;
 const CENTROID_MIN: f32 = 0.1;
 /// Multiplier for a note about missing content that no trigger asked for.
 const GAP_PENALTY: f32 = 0.6;
+/// Weight of a word of a message's homophone-corrected text that the
+/// message as typed lacks.
+const CORRECTED_WEIGHT: f32 = 0.9;
 /// Results kept in a reply's item list.
 const MAX_ITEMS: usize = 5;
 
@@ -715,15 +718,29 @@ impl Engine {
             let e = terms.entry(w).or_insert(0.0);
             *e = e.max(1.0);
         }
-        let mut extra = Vec::new();
-        self.tokenizer.homophones(normalized, &mut extra);
-        for w in extra {
-            terms.entry(w).or_insert(PINYIN_WEIGHT);
-        }
         let mut bigrams = Vec::new();
         self.tokenizer.bigrams(normalized, &mut bigrams);
-        for b in bigrams {
+        for b in bigrams.drain(..) {
             terms.entry(b).or_insert(BIGRAM_WEIGHT);
+        }
+        // Homophone typos: the corrected text's terms count nearly fully,
+        // and the typo's own words no longer count against the message.
+        if let Some(fixed) = self.tokenizer.corrected(normalized) {
+            let mut words = Vec::new();
+            self.tokenizer.words(&fixed, &mut words);
+            self.tokenizer.bigrams(&fixed, &mut bigrams);
+            let fixed_words: std::collections::HashSet<&String> = words.iter().collect();
+            for (t, w) in terms.iter_mut() {
+                if !tokenize::is_bigram(t) && !fixed_words.contains(t) {
+                    *w = w.min(PINYIN_WEIGHT);
+                }
+            }
+            for w in &words {
+                terms.entry(w.clone()).or_insert(CORRECTED_WEIGHT);
+            }
+            for b in bigrams {
+                terms.entry(b).or_insert(BIGRAM_WEIGHT * CORRECTED_WEIGHT);
+            }
         }
         let mut v: Vec<_> = terms.into_iter().collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));

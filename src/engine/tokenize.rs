@@ -16,6 +16,9 @@ const BIGRAM: char = '\u{1}';
 pub const BIGRAM_WEIGHT: f32 = 0.3;
 /// Weight of a term recovered from a homophone typo.
 pub const PINYIN_WEIGHT: f32 = 0.7;
+/// How many times more common than the typed window the word it sounds
+/// like must be to count as the word meant.
+const TYPO_RATIO: usize = 10;
 
 /// Words that carry no meaning for retrieval.
 const STOP_ZH: &[&str] = &[
@@ -301,34 +304,107 @@ impl Tokenizer {
     /// in it: the likely intended words of homophone typos. A candidate
     /// must share a character with the window, so clean text is left alone.
     pub fn homophones(&self, normalized: &str, out: &mut Vec<String>) {
-        if self.pinyin.is_empty() {
-            return;
+        out.extend(self.typos(normalized).into_iter().map(|t| t.word));
+    }
+
+    /// The text with each homophone typo replaced by the vocabulary word
+    /// it sounds like (`金音国际那个按例` → `金鹰国际那个案例`), or `None`
+    /// when no window of it is one. Longer windows win; where typos
+    /// overlap, the first is taken.
+    pub fn corrected(&self, normalized: &str) -> Option<String> {
+        let mut typos = self.typos(normalized);
+        if typos.is_empty() {
+            return None;
         }
-        for run in normalized
-            .split(|c: char| !is_cjk(c))
-            .filter(|r| r.chars().count() >= 2)
-        {
-            let chars: Vec<char> = run.chars().collect();
-            for len in 2..=4.min(chars.len()) {
-                for start in 0..=chars.len() - len {
-                    let window: String = chars[start..start + len].iter().collect();
+        typos.sort_by(|a, b| {
+            (b.end - b.start)
+                .cmp(&(a.end - a.start))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut taken: Vec<&Typo> = Vec::new();
+        for t in &typos {
+            if taken.iter().all(|u| t.end <= u.start || t.start >= u.end) {
+                taken.push(t);
+            }
+        }
+        taken.sort_by_key(|t| t.start);
+        let mut out = String::with_capacity(normalized.len());
+        let mut at = 0;
+        for t in taken {
+            out.push_str(&normalized[at..t.start]);
+            out.push_str(&t.word);
+            at = t.end;
+        }
+        out.push_str(&normalized[at..]);
+        Some(out)
+    }
+
+    /// Windows of 2 to 4 CJK characters that are no vocabulary word but
+    /// sound like one (loosely: `in`/`ing`, `zh`/`z` alike, as pinyin input
+    /// confuses them) that shares a character with them.
+    fn typos(&self, normalized: &str) -> Vec<Typo> {
+        let mut out = Vec::new();
+        if self.pinyin.is_empty() {
+            return out;
+        }
+        let chars: Vec<(usize, char)> = normalized.char_indices().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if !is_cjk(chars[i].1) {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < chars.len() && is_cjk(chars[j].1) {
+                j += 1;
+            }
+            let run = &chars[i..j];
+            let end_of = |k: usize| chars.get(k).map_or(normalized.len(), |c| c.0);
+            // A window starts and ends where segmentation cuts: 进信 in
+            // 跟进信 (跟进 | 信) is no typo of 进行.
+            let text = &normalized[run[0].0..end_of(j)];
+            let mut cuts = vec![0usize];
+            for tok in self.jieba.cut(text, true) {
+                let last = *cuts.last().unwrap_or(&0);
+                cuts.push(last + tok.word.chars().count());
+            }
+            for len in 2..=4.min(run.len()) {
+                for start in 0..=run.len() - len {
+                    if !cuts.contains(&start) || !cuts.contains(&(start + len)) {
+                        continue;
+                    }
+                    let window: String = run[start..start + len].iter().map(|c| c.1).collect();
                     if self.vocabulary.contains(&window) {
                         continue;
                     }
                     let Some(key) = pinyin_key(&window) else {
                         continue;
                     };
-                    if let Some(cands) = self.pinyin.get(&key) {
-                        for cand in cands {
-                            let shares = cand.chars().zip(window.chars()).any(|(a, b)| a == b);
-                            if shares {
-                                out.push(cand.clone());
-                            }
+                    // The word meant is a dictionary word and, when the
+                    // window is one too, a far more common one (案例 for
+                    // 按例, not 报章 for 报帐).
+                    let floor = if self.jieba.has_word(&window) {
+                        self.jieba.suggest_freq(&window).saturating_mul(TYPO_RATIO)
+                    } else {
+                        0
+                    };
+                    for cand in self.pinyin.get(&key).into_iter().flatten() {
+                        if cand.chars().zip(window.chars()).any(|(a, b)| a == b)
+                            && self.jieba.has_word(cand)
+                            && self.jieba.suggest_freq(cand) >= floor
+                        {
+                            out.push(Typo {
+                                start: run[start].0,
+                                end: end_of(i + start + len),
+                                word: cand.clone(),
+                            });
                         }
                     }
                 }
             }
+            i = j;
         }
+        out
     }
 
     /// Whether a term is in the index vocabulary.
@@ -346,12 +422,33 @@ fn canonical_key(stemmer: &Stemmer, w: &str) -> String {
     }
 }
 
-/// Toneless pinyin of a CJK string, or `None` if a character has none.
+/// A homophone typo: the byte range of the window and the word meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Typo {
+    start: usize,
+    end: usize,
+    word: String,
+}
+
+/// Loose toneless pinyin of a CJK string, or `None` if a character has
+/// none. Sounds pinyin input commonly confuses are folded: the nasal
+/// finals `-ng`/`-n` (jin/jing) and the initials `zh ch sh`/`z c s`.
 fn pinyin_key(s: &str) -> Option<String> {
     let mut key = String::new();
     for c in s.chars() {
-        let p = c.to_pinyin()?;
-        key.push_str(p.plain());
+        let p = c.to_pinyin()?.plain();
+        let p = ["zh", "ch", "sh"]
+            .iter()
+            .find_map(|r| p.strip_prefix(r).map(|rest| (&r[..1], rest)));
+        let syllable = match p {
+            Some((initial, rest)) => format!("{initial}{rest}"),
+            None => c.to_pinyin()?.plain().to_string(),
+        };
+        let syllable = match syllable.strip_suffix("ng") {
+            Some(stem) if !stem.ends_with('o') => format!("{stem}n"),
+            _ => syllable,
+        };
+        key.push_str(&syllable);
         key.push(' ');
     }
     Some(key)
@@ -388,6 +485,25 @@ mod tests {
         let mut v = Vec::new();
         t.words("how do i handle objections", &mut v);
         assert_eq!(v, vec!["handl".to_string(), "object".to_string()]);
+    }
+
+    #[test]
+    fn corrects_typos_only_where_a_common_word_was_meant() {
+        let mut t = tok();
+        t.set_vocabulary(
+            ["价格", "案例", "进行", "报章"]
+                .iter()
+                .map(|w| w.to_string()),
+        );
+        assert_eq!(
+            t.corrected("价隔太高 有按例吗").as_deref(),
+            Some("价格太高 有案例吗")
+        );
+        // Clean text, a window across a word (进信 in 跟进|信) and a
+        // rarer word of the same sound (报帐 for 报章) stay as typed.
+        assert_eq!(t.corrected("价格太高 有案例吗"), None);
+        assert_eq!(t.corrected("跟进信怎么写"), None);
+        assert_eq!(t.corrected("报帐系统"), None);
     }
 
     #[test]
