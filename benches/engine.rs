@@ -20,7 +20,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ussbot::engine::Engine;
+use ussbot::engine::{Base, Engine};
 use ussbot::knowledge::{load_sources, Kind};
 use ussbot_synth::{self as synth, Spec};
 
@@ -173,11 +173,20 @@ fn build(shipped: &[(PathBuf, String)], spec: Spec) -> (Engine, Duration) {
     let mut files = shipped.to_vec();
     files.extend(synth::case_files(spec));
     let t = Instant::now();
-    let knowledge = match load_sources(files) {
+    // As the bot starts: the engine's dictionaries load beside the knowledge.
+    let (knowledge, base) = std::thread::scope(|scope| {
+        let base = scope.spawn(Base::load);
+        let knowledge = load_sources(files);
+        (knowledge, base.join().expect("base loads"))
+    });
+    let knowledge = match knowledge {
         Ok(k) => k,
         Err(e) => panic!("knowledge does not validate:\n{e}"),
     };
-    let engine = Engine::new(Arc::new(knowledge)).expect("engine builds");
+    let engine = Engine::with_base(Arc::new(knowledge), base.expect("dictionaries load"))
+        .expect("engine builds");
+    // As the bot does once its engine is built.
+    ussbot::app::release_freed_memory();
     (engine, t.elapsed())
 }
 

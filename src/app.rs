@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::config::Config;
 use crate::conversation::Bot;
 use crate::deals::{DealService, DealSettings};
-use crate::engine::Engine;
+use crate::engine::{Base, Engine};
 use crate::knowledge::{self, Knowledge};
 use crate::storage::SledStore;
 
@@ -27,10 +27,30 @@ pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<Knowledge>> {
 
 /// Build the engine over the configured knowledge.
 pub fn engine(config: &Config) -> anyhow::Result<Arc<Engine>> {
-    let k = load_knowledge(config)?;
-    Ok(Arc::new(
-        Engine::new(k).context("building the answer engine")?,
-    ))
+    // The engine's dictionaries load while the knowledge does.
+    let (k, base) = std::thread::scope(|scope| {
+        let base = scope.spawn(Base::load);
+        let k = load_knowledge(config);
+        let base = base.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (k, base)
+    });
+    let base = base.context("loading the answer engine's dictionaries")?;
+    let engine = Engine::with_base(k?, base).context("building the answer engine")?;
+    release_freed_memory();
+    Ok(Arc::new(engine))
+}
+
+/// Give the memory freed after startup back to the system. Parsing and
+/// indexing the knowledge leave the heap full of freed gaps between the
+/// strings kept; glibc keeps such pages unless asked (about 30 MiB with
+/// 10,000 cases). Elsewhere a no-op.
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel; it
+    // touches no memory in use and is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Open the deal store and build the bot.

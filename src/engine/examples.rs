@@ -11,7 +11,7 @@
 //! Examples labelled `none` (the handbook cannot answer them) give the
 //! similarity to out-of-scope requests.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::tokenize::{is_bigram, Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
 
@@ -52,7 +52,7 @@ pub struct Examples {
 /// The terms of an example with their counts: words 1 each, character
 /// bigrams [`BIGRAM_WEIGHT`] × [`BIGRAM_BOOST`] each.
 fn example_terms(tokenizer: &Tokenizer, normalized: &str) -> HashMap<String, f32> {
-    let mut out: HashMap<String, f32> = HashMap::new();
+    let mut out: HashMap<String, f32> = HashMap::default();
     let mut buf = Vec::new();
     tokenizer.words(normalized, &mut buf);
     for w in buf.drain(..) {
@@ -71,7 +71,7 @@ impl Examples {
         tokenizer: &Tokenizer,
         examples: impl IntoIterator<Item = (Option<usize>, &'a str)>,
     ) -> Self {
-        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut terms: HashMap<String, u32> = HashMap::default();
         let mut labels = Vec::new();
         let mut docs: Vec<Vec<(u32, f32)>> = Vec::new();
         for (label, text) in examples {
@@ -101,7 +101,7 @@ impl Examples {
             .collect();
         let entry_count = labels.iter().flatten().map(|e| e + 1).max().unwrap_or(0);
         let mut postings = vec![Vec::new(); terms.len()];
-        let mut sums: Vec<HashMap<u32, f32>> = vec![HashMap::new(); entry_count];
+        let mut sums: Vec<HashMap<u32, f32>> = vec![HashMap::default(); entry_count];
         for (e, doc) in docs.iter().enumerate() {
             let norm = doc
                 .iter()

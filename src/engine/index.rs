@@ -3,26 +3,171 @@
 //! saturation).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use super::tokenize::bigram_pair;
+use rustc_hash::FxHashMap as HashMap;
 
 /// BM25 term-frequency saturation.
 const K1: f32 = 1.2;
 /// BM25 length normalization.
 const B: f32 = 0.5;
 
-/// A document to index: terms with the weight of the field they came from.
-#[derive(Debug, Default)]
-pub struct DocTerms {
-    terms: HashMap<String, f32>,
-    len: f32,
+/// The map key of a character bigram.
+fn pair_key(a: char, b: char) -> u64 {
+    (u64::from(a as u32) << 32) | u64::from(b as u32)
 }
 
-impl DocTerms {
-    /// Add terms of one field.
-    pub fn add(&mut self, terms: &[String], weight: f32) {
-        for t in terms {
-            *self.terms.entry(t.clone()).or_insert(0.0) += weight;
-            self.len += weight;
+/// Builds an [`Index`] one document at a time, in document order. Each
+/// term string is stored once; a document's terms are collected by id.
+#[derive(Debug, Default)]
+pub struct IndexBuilder {
+    ids: HashMap<String, u32>,
+    /// Character bigram terms by their two characters.
+    pairs: HashMap<u64, u32>,
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Number of the first document this builder holds.
+    first: u32,
+    doc_len: Vec<f32>,
+    /// The open document's weight per term id (0 for terms not in it).
+    open: Vec<f32>,
+    /// Term ids of the open document, in the order first seen.
+    touched: Vec<u32>,
+    open_len: f32,
+}
+
+impl IndexBuilder {
+    /// A builder whose first document is number `first` (for building
+    /// ranges of documents apart and [merging](Self::append) them).
+    pub fn starting_at(first: u32) -> Self {
+        IndexBuilder {
+            first,
+            ..Self::default()
+        }
+    }
+
+    /// Add one occurrence of `term` with its field's weight to the open
+    /// document.
+    pub fn term(&mut self, term: &str, weight: f32) {
+        let id = match self.ids.get(term) {
+            Some(&id) => id,
+            None => {
+                let id = self.postings.len() as u32;
+                self.ids.insert(term.to_string(), id);
+                self.postings.push(Vec::new());
+                id
+            }
+        };
+        self.add(id, weight);
+    }
+
+    /// Add one occurrence of the character bigram `a b` to the open document.
+    pub fn pair(&mut self, a: char, b: char, weight: f32) {
+        let id = match self.pairs.get(&pair_key(a, b)) {
+            Some(&id) => id,
+            None => {
+                let id = self.postings.len() as u32;
+                self.pairs.insert(pair_key(a, b), id);
+                self.postings.push(Vec::new());
+                id
+            }
+        };
+        self.add(id, weight);
+    }
+
+    fn add(&mut self, id: u32, weight: f32) {
+        let i = id as usize;
+        if i >= self.open.len() {
+            self.open.resize(i + 1, 0.0);
+        }
+        if self.open[i] == 0.0 {
+            self.touched.push(id);
+        }
+        self.open[i] += weight;
+        self.open_len += weight;
+    }
+
+    /// Close the open document (possibly empty); the next term starts the
+    /// next one.
+    pub fn end_doc(&mut self) {
+        let doc = self.first + self.doc_len.len() as u32;
+        for &id in &self.touched {
+            let tf = std::mem::take(&mut self.open[id as usize]);
+            self.postings[id as usize].push((doc, tf));
+        }
+        self.touched.clear();
+        self.doc_len.push(self.open_len);
+        self.open_len = 0.0;
+    }
+
+    /// Append the documents of `later`, which must start where this
+    /// builder's documents end.
+    pub fn append(&mut self, later: IndexBuilder) {
+        debug_assert_eq!(later.first, self.first + self.doc_len.len() as u32);
+        let mut postings: Vec<Option<Vec<(u32, f32)>>> =
+            later.postings.into_iter().map(Some).collect();
+        for (term, id) in later.ids {
+            let Some(list) = postings[id as usize].take() else {
+                continue;
+            };
+            match self.ids.get(&term) {
+                Some(&mine) => self.postings[mine as usize].extend(list),
+                None => {
+                    self.ids.insert(term, self.postings.len() as u32);
+                    self.postings.push(list);
+                }
+            }
+        }
+        for (key, id) in later.pairs {
+            let Some(list) = postings[id as usize].take() else {
+                continue;
+            };
+            match self.pairs.get(&key) {
+                Some(&mine) => self.postings[mine as usize].extend(list),
+                None => {
+                    self.pairs.insert(key, self.postings.len() as u32);
+                    self.postings.push(list);
+                }
+            }
+        }
+        self.doc_len.extend(later.doc_len);
+    }
+
+    /// The finished index. The postings of bigrams with an idf below
+    /// `min_pair_idf` are dropped (the bigram keeps its idf): a query never
+    /// scores them, so only their memory would be left.
+    pub fn build(mut self, min_pair_idf: f32) -> Index {
+        let n = self.doc_len.len().max(1) as f32;
+        let idf: Vec<f32> = self
+            .postings
+            .iter()
+            .map(|p| {
+                let df = p.len() as f32;
+                ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
+            })
+            .collect();
+        for &id in self.pairs.values() {
+            if idf[id as usize] < min_pair_idf {
+                self.postings[id as usize] = Vec::new();
+            }
+        }
+        for p in &mut self.postings {
+            p.shrink_to_fit();
+        }
+        let avg_len = (self.doc_len.iter().sum::<f32>() / n).max(1.0);
+        let norm = self
+            .doc_len
+            .iter()
+            .map(|len| K1 * (1.0 - B + B * len / avg_len))
+            .collect();
+        self.ids.shrink_to_fit();
+        self.pairs.shrink_to_fit();
+        Index {
+            ids: self.ids,
+            pairs: self.pairs,
+            postings: self.postings,
+            idf,
+            doc_len: self.doc_len,
+            norm,
         }
     }
 }
@@ -30,7 +175,10 @@ impl DocTerms {
 /// The inverted index.
 #[derive(Debug, Default)]
 pub struct Index {
+    /// Word terms → id.
     ids: HashMap<String, u32>,
+    /// Character bigram terms, by their two characters → id.
+    pairs: HashMap<u64, u32>,
     postings: Vec<Vec<(u32, f32)>>,
     idf: Vec<f32>,
     doc_len: Vec<f32>,
@@ -43,46 +191,6 @@ thread_local! {
 }
 
 impl Index {
-    /// Build from documents, in order (document number = position).
-    pub fn build(docs: Vec<DocTerms>) -> Self {
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
-        let mut doc_len = Vec::with_capacity(docs.len());
-        for (d, doc) in docs.into_iter().enumerate() {
-            doc_len.push(doc.len);
-            let mut terms: Vec<_> = doc.terms.into_iter().collect();
-            terms.sort_by(|a, b| a.0.cmp(&b.0));
-            for (t, tf) in terms {
-                let next = postings.len() as u32;
-                let id = *ids.entry(t).or_insert(next);
-                if id == next {
-                    postings.push(Vec::new());
-                }
-                postings[id as usize].push((d as u32, tf));
-            }
-        }
-        let n = doc_len.len().max(1) as f32;
-        let idf = postings
-            .iter()
-            .map(|p| {
-                let df = p.len() as f32;
-                ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
-            })
-            .collect();
-        let avg_len = (doc_len.iter().sum::<f32>() / n).max(1.0);
-        let norm = doc_len
-            .iter()
-            .map(|len| K1 * (1.0 - B + B * len / avg_len))
-            .collect();
-        Index {
-            ids,
-            postings,
-            idf,
-            doc_len,
-            norm,
-        }
-    }
-
     /// Number of documents.
     pub fn len(&self) -> usize {
         self.doc_len.len()
@@ -93,14 +201,17 @@ impl Index {
         self.doc_len.is_empty()
     }
 
-    /// Every indexed term.
-    pub fn terms(&self) -> impl Iterator<Item = &String> {
+    /// Every indexed word term (bigrams aside).
+    pub fn words(&self) -> impl Iterator<Item = &String> {
         self.ids.keys()
     }
 
-    /// The id of an indexed term.
+    /// The id of an indexed term (a word, or a bigram term).
     pub fn term_id(&self, term: &str) -> Option<u32> {
-        self.ids.get(term).copied()
+        match bigram_pair(term) {
+            Some((a, b)) => self.pairs.get(&pair_key(a, b)).copied(),
+            None => self.ids.get(term).copied(),
+        }
     }
 
     /// Inverse document frequency of a term id.
@@ -108,7 +219,8 @@ impl Index {
         self.idf[id as usize]
     }
 
-    /// Whether document `doc` contains the term `id`.
+    /// Whether document `doc` contains the term `id` (always false for a
+    /// term whose postings [`IndexBuilder::build`] dropped).
     pub fn contains(&self, doc: u32, id: u32) -> bool {
         self.postings[id as usize]
             .binary_search_by_key(&doc, |p| p.0)
@@ -146,5 +258,77 @@ impl Index {
             }
             touched.clear();
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOCS: &[&str] = &["价格 太贵 价格", "实施 周期 太长", "价格 折扣", "审批 流程 太慢"];
+
+    fn add(b: &mut IndexBuilder, doc: &str) {
+        for w in doc.split(' ') {
+            b.term(w, 1.0);
+            let mut c = w.chars();
+            if let (Some(x), Some(y)) = (c.next(), c.next()) {
+                b.pair(x, y, 0.3);
+            }
+        }
+        b.end_doc();
+    }
+
+    fn scores(index: &Index, terms: &[&str]) -> Vec<(u32, f32)> {
+        let q: Vec<(u32, f32)> = terms
+            .iter()
+            .filter_map(|t| index.term_id(t).map(|id| (id, 1.0)))
+            .collect();
+        let mut out = Vec::new();
+        index.score(&q, 0.0, |d, s| out.push((d, s)));
+        out.sort_by_key(|p| p.0);
+        out
+    }
+
+    #[test]
+    fn an_index_built_in_parts_scores_as_one_built_whole() {
+        let mut whole = IndexBuilder::default();
+        for d in DOCS {
+            add(&mut whole, d);
+        }
+        let mut first = IndexBuilder::default();
+        let mut second = IndexBuilder::starting_at(2);
+        for d in &DOCS[..2] {
+            add(&mut first, d);
+        }
+        for d in &DOCS[2..] {
+            add(&mut second, d);
+        }
+        first.append(second);
+        let (whole, parts) = (whole.build(0.0), first.build(0.0));
+        for q in [&["价格"][..], &["太慢", "审批"], &["\u{1}价格", "周期"]] {
+            let s = scores(&whole, q);
+            assert!(!s.is_empty(), "{q:?} finds nothing");
+            assert_eq!(s, scores(&parts, q), "{q:?}");
+        }
+        // 价格 is in documents 0 and 2, with twice the weight in 0.
+        let s = scores(&parts, &["价格"]);
+        assert_eq!(s.iter().map(|p| p.0).collect::<Vec<_>>(), [0, 2]);
+        assert!(s[0].1 > s[1].1);
+    }
+
+    #[test]
+    fn common_bigrams_keep_their_idf_but_not_their_postings() {
+        let mut b = IndexBuilder::default();
+        for d in DOCS {
+            add(&mut b, d);
+        }
+        let index = b.build(1.0);
+        // 价格's bigram is in half the documents (idf below 1), 审批's in one.
+        let common = index.term_id("\u{1}价格").expect("indexed");
+        let rare = index.term_id("\u{1}审批").expect("indexed");
+        assert!(index.idf(common) < 1.0 && index.idf(rare) > 1.0);
+        assert!(!index.contains(0, common));
+        assert!(index.contains(3, rare));
+        assert!(index.contains(0, index.term_id("价格").expect("word")));
     }
 }

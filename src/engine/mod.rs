@@ -23,9 +23,9 @@ use crate::reply::{Item, Reply};
 use crate::text::normalize_error::ConverterError;
 use crate::text::Normalizer;
 use examples::Examples;
-use index::{DocTerms, Index};
+use index::{Index, IndexBuilder};
 use route::Route;
-use tokenize::{Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
+use tokenize::{Dictionary, Tokenizer, BIGRAM_WEIGHT, PINYIN_WEIGHT};
 
 /// Score added when one of an entry's trigger patterns matches.
 const TRIGGER_BOOST: f32 = 6.0;
@@ -80,6 +80,8 @@ const GAP_PENALTY: f32 = 0.6;
 /// Weight of a word of a message's homophone-corrected text that the
 /// message as typed lacks.
 const CORRECTED_WEIGHT: f32 = 0.9;
+/// Most threads segmenting the knowledge at startup.
+const MAX_INDEX_THREADS: usize = 4;
 /// Results kept in a reply's item list.
 const MAX_ITEMS: usize = 5;
 
@@ -169,6 +171,33 @@ pub struct Ranking {
     pub off_topic: f32,
 }
 
+/// What an engine needs that does not depend on the knowledge: the script
+/// tables and the segmenter's general dictionary. It takes about a tenth of
+/// a second to load, so a caller may load it while the knowledge loads
+/// ([`Engine::with_base`]).
+#[derive(Debug)]
+pub struct Base {
+    normalizer: Normalizer,
+    dictionary: Dictionary,
+}
+
+impl Base {
+    /// Load the script tables and the dictionary, side by side.
+    pub fn load() -> Result<Base, EngineError> {
+        std::thread::scope(|scope| {
+            let normalizer = scope.spawn(Normalizer::new);
+            let dictionary = Dictionary::load();
+            let normalizer = normalizer
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+            Ok(Base {
+                normalizer,
+                dictionary,
+            })
+        })
+    }
+}
+
 /// The answer engine. Cheap to share (`Arc<Engine>`); all methods take `&self`.
 #[derive(Debug)]
 pub struct Engine {
@@ -196,8 +225,18 @@ pub struct Engine {
 impl Engine {
     /// Build the engine (segmenter, index, pattern sets) over validated knowledge.
     pub fn new(knowledge: Arc<Knowledge>) -> Result<Self, EngineError> {
-        let normalizer = Normalizer::new()?;
+        Self::with_base(knowledge, Base::load()?)
+    }
+
+    /// Build the engine over validated knowledge from a [`Base`] loaded
+    /// beforehand (perhaps while the knowledge loaded).
+    pub fn with_base(knowledge: Arc<Knowledge>, base: Base) -> Result<Self, EngineError> {
+        let Base {
+            normalizer,
+            dictionary,
+        } = base;
         let mut tokenizer = Tokenizer::new(
+            dictionary,
             knowledge.words.iter().map(|(w, f)| (w.as_str(), *f)),
             &knowledge.synonyms,
         );
@@ -212,29 +251,8 @@ impl Engine {
                 }
             }
         }
-        let mut docs = Vec::with_capacity(knowledge.entries().len());
-        let mut words = Vec::new();
-        let mut bigrams = Vec::new();
-        for e in knowledge.entries() {
-            let mut doc = DocTerms::default();
-            // Knowledge is written in simplified Chinese, so indexing skips
-            // the script conversion that queries get.
-            let mut field = |text: &str, weight: f32| {
-                let n = crate::text::normalize(text);
-                words.clear();
-                bigrams.clear();
-                tokenizer.words(&n, &mut words);
-                tokenizer.bigrams(&n, &mut bigrams);
-                doc.add(&words, weight);
-                doc.add(&bigrams, weight * BIGRAM_WEIGHT);
-            };
-            for (text, weight) in indexed_fields(e) {
-                field(&text, weight);
-            }
-            docs.push(doc);
-        }
-        let index = Index::build(docs);
-        tokenizer.set_vocabulary(index.terms().filter(|t| !tokenize::is_bigram(t)).cloned());
+        let index = build_index(&tokenizer, knowledge.entries());
+        tokenizer.set_vocabulary(index.words().cloned());
 
         // One regex per entry (its triggers joined): each keeps its own
         // literal prefilter, which is far faster than one large set.
@@ -848,6 +866,53 @@ fn decide(hits: &[Hit]) -> Decision {
         }
     }
     Decision::Nothing
+}
+
+/// Index every entry's fields, splitting the entries over the machine's
+/// cores (segmentation is most of the startup time) and joining the parts
+/// in order.
+fn build_index(tokenizer: &Tokenizer, entries: &[Entry]) -> Index {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_INDEX_THREADS);
+    let chunk = entries.len().div_ceil(threads).max(1);
+    let parts: Vec<IndexBuilder> = std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    let mut b = IndexBuilder::starting_at((n * chunk) as u32);
+                    for e in part {
+                        index_entry(tokenizer, e, &mut b);
+                    }
+                    b
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut whole = parts.next().unwrap_or_default();
+    for part in parts {
+        whole.append(part);
+    }
+    whole.build(MIN_BIGRAM_IDF)
+}
+
+/// Add one entry's fields to the index as its document. Knowledge is
+/// written in simplified Chinese, so indexing skips the script conversion
+/// that queries get.
+fn index_entry(tokenizer: &Tokenizer, e: &Entry, b: &mut IndexBuilder) {
+    for (text, weight) in indexed_fields(e) {
+        let n = crate::text::normalize(&text);
+        tokenizer.each_word(&n, |w| b.term(w, weight));
+        tokenizer.each_pair(&n, |x, y| b.pair(x, y, weight * BIGRAM_WEIGHT));
+    }
+    b.end_doc();
 }
 
 /// The texts the engine indexes for an entry, with their field weights:

@@ -3,7 +3,7 @@
 //! character bigrams as a weak fallback, and pinyin recovery of homophone
 //! typos (价隔 → 价格).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use jieba_rs::Jieba;
 use pinyin::ToPinyin;
@@ -136,6 +136,9 @@ pub struct Tokenizer {
     synonyms: HashMap<String, String>,
     /// Multi-token synonym phrases (containing a space) → canonical.
     phrases: Vec<(String, String)>,
+    /// The phrases as one automaton, found in one pass (`None` only if
+    /// it would be too large, when each is looked for in turn).
+    phrase_set: Option<regex::RegexSet>,
     stop: HashSet<&'static str>,
     /// Pinyin key → vocabulary words with that reading.
     pinyin: HashMap<String, Vec<String>>,
@@ -156,25 +159,53 @@ pub fn is_bigram(term: &str) -> bool {
     term.starts_with(BIGRAM)
 }
 
+/// The two characters of a bigram term, if it is one.
+pub fn bigram_pair(term: &str) -> Option<(char, char)> {
+    let mut chars = term.strip_prefix(BIGRAM)?.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(a), Some(b), None) => Some((a, b)),
+        _ => None,
+    }
+}
+
 /// Whether a character is a CJK ideograph.
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
+/// The segmenter's general dictionary (jieba's default), before the
+/// knowledge's words are added. Loading it is most of a tokenizer's setup
+/// time and needs no knowledge, so it can load while the knowledge does.
+pub struct Dictionary(Jieba);
+
+impl Dictionary {
+    /// Load the general dictionary.
+    pub fn load() -> Self {
+        Dictionary(Jieba::new())
+    }
+}
+
+impl std::fmt::Debug for Dictionary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Dictionary")
+    }
+}
+
 impl Tokenizer {
-    /// A tokenizer with jieba's default dictionary plus `words` (the domain
+    /// A tokenizer with the general dictionary plus `words` (the domain
     /// dictionary) and the synonym groups. Synonym words are folded to the
     /// first word of their group.
     pub fn new<'a>(
+        dictionary: Dictionary,
         words: impl IntoIterator<Item = (&'a str, Option<u32>)>,
         synonyms: &[Vec<String>],
     ) -> Self {
-        let mut jieba = Jieba::new();
+        let mut jieba = dictionary.0;
         for (w, freq) in words {
             jieba.add_word(w, freq.map(|f| f as usize), None);
         }
         let stemmer = Stemmer::create(Algorithm::English);
-        let mut single = HashMap::new();
+        let mut single = HashMap::default();
         let mut phrases = Vec::new();
         for group in synonyms {
             let Some(canon) = group.first() else { continue };
@@ -199,14 +230,16 @@ impl Tokenizer {
                 }
             }
         }
+        let phrase_set = regex::RegexSet::new(phrases.iter().map(|(p, _)| regex::escape(p))).ok();
         Tokenizer {
             jieba,
             stemmer,
             synonyms: single,
             phrases,
+            phrase_set,
             stop: STOP_ZH.iter().chain(STOP_EN).copied().collect(),
-            pinyin: HashMap::new(),
-            vocabulary: HashSet::new(),
+            pinyin: HashMap::default(),
+            vocabulary: HashSet::default(),
         }
     }
 
@@ -235,12 +268,18 @@ impl Tokenizer {
     /// Word terms of normalized text (no bigrams), stop words dropped,
     /// synonyms folded. Used for documents and queries alike.
     pub fn words(&self, normalized: &str, out: &mut Vec<String>) {
+        self.each_word(normalized, |w| out.push(w.to_string()));
+    }
+
+    /// Call `f` with each word term of normalized text, as [`Self::words`]
+    /// lists them, without allocating a string per term.
+    pub fn each_word(&self, normalized: &str, mut f: impl FnMut(&str)) {
         for chunk in normalized.split(' ') {
             if chunk.is_empty() {
                 continue;
             }
             if chunk.is_ascii() {
-                self.push_word(chunk, out);
+                self.word(chunk, &mut f);
                 continue;
             }
             for tok in self.jieba.cut(chunk, true) {
@@ -249,49 +288,77 @@ impl Tokenizer {
                     // jieba splits "nc太慢" into "nc", "太慢"; english runs
                     // may still contain '+' or '.'.
                     for part in w.split(|c: char| !c.is_ascii_alphanumeric() && c != '+') {
-                        self.push_word(part, out);
+                        self.word(part, &mut f);
                     }
                 } else {
-                    self.push_word(w, out);
+                    self.word(w, &mut f);
                 }
             }
         }
-        for (phrase, canon) in &self.phrases {
-            if normalized.contains(phrase.as_str()) {
-                out.push(canon.clone());
+        // Every phrase has a space in it.
+        if normalized.contains(' ') {
+            match &self.phrase_set {
+                Some(set) => {
+                    for i in set.matches(normalized).iter() {
+                        f(&self.phrases[i].1);
+                    }
+                }
+                None => {
+                    for (phrase, canon) in &self.phrases {
+                        if normalized.contains(phrase.as_str()) {
+                            f(canon);
+                        }
+                    }
+                }
             }
         }
     }
 
-    fn push_word(&self, w: &str, out: &mut Vec<String>) {
+    fn word(&self, w: &str, f: &mut impl FnMut(&str)) {
         if w.is_empty() || self.stop.contains(w) {
             return;
         }
-        if !w.chars().any(char::is_alphanumeric) {
+        if !w.chars().any(|c| is_cjk(c) || c.is_alphanumeric()) {
             return;
         }
         let key = if w.is_ascii() {
-            self.stemmer.stem(w).into_owned()
+            self.stemmer.stem(w)
         } else {
-            w.to_string()
+            std::borrow::Cow::Borrowed(w)
         };
-        match self.synonyms.get(&key) {
-            Some(c) => out.push(c.clone()),
-            None => out.push(key),
+        match self.synonyms.get(key.as_ref()) {
+            Some(c) => f(c),
+            None => f(&key),
         }
     }
 
     /// Character bigrams of every CJK run.
     pub fn bigrams(&self, normalized: &str, out: &mut Vec<String>) {
+        self.each_bigram(normalized, |b| out.push(b.to_string()));
+    }
+
+    /// Call `f` with each character bigram term of normalized text, as
+    /// [`Self::bigrams`] lists them.
+    pub fn each_bigram(&self, normalized: &str, mut f: impl FnMut(&str)) {
+        let mut buf = [0u8; 12];
+        self.each_pair(normalized, |p, c| {
+            let mut n = BIGRAM.encode_utf8(&mut buf).len();
+            n += p.encode_utf8(&mut buf[n..]).len();
+            n += c.encode_utf8(&mut buf[n..]).len();
+            // Only chars were written, so the bytes are UTF-8.
+            if let Ok(b) = std::str::from_utf8(&buf[..n]) {
+                f(b);
+            }
+        });
+    }
+
+    /// Call `f` with the two characters of each character bigram term.
+    pub fn each_pair(&self, normalized: &str, mut f: impl FnMut(char, char)) {
         let mut prev: Option<char> = None;
         for c in normalized.chars() {
             if is_cjk(c) {
                 if let Some(p) = prev {
-                    let mut s = String::with_capacity(8);
-                    s.push(BIGRAM);
-                    s.push(p);
-                    s.push(c);
-                    out.push(s);
+                    f(p, c);
                 }
                 prev = Some(c);
             } else {
@@ -464,7 +531,11 @@ mod tests {
             vec!["价格".to_string(), "price".to_string(), "价钱".to_string()],
             vec!["决策人".to_string(), "decision maker".to_string()],
         ];
-        Tokenizer::new([("审批流", None), ("签单率", None)], &syn)
+        Tokenizer::new(
+            Dictionary::load(),
+            [("审批流", None), ("签单率", None)],
+            &syn,
+        )
     }
 
     #[test]

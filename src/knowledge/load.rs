@@ -182,8 +182,49 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, LoadError> 
     }
 }
 
-/// Parse every file into raw entries, collecting problems.
+/// Most threads parsing knowledge files.
+const MAX_PARSE_THREADS: usize = 4;
+
+/// Parse every file into raw entries, collecting problems. Files are
+/// parsed on the machine's cores in contiguous groups of about equal size
+/// and the groups joined in order, so entries and problems keep the order
+/// of the files.
 pub(crate) fn parse_files(files: Vec<(PathBuf, String)>) -> RawSet {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_PARSE_THREADS);
+    let total: usize = files.iter().map(|f| f.1.len()).sum();
+    let share = total.div_ceil(threads).max(1);
+    let mut groups: Vec<Vec<(PathBuf, String)>> = vec![Vec::new()];
+    let mut size = 0;
+    for f in files {
+        if size >= share {
+            groups.push(Vec::new());
+            size = 0;
+        }
+        size += f.1.len();
+        if let Some(g) = groups.last_mut() {
+            g.push(f);
+        }
+    }
+    let parts: Vec<RawSet> = std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|group| scope.spawn(move || parse_group(group)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut set = RawSet::default();
+    for part in parts {
+        set.append(part);
+    }
+    set
+}
+
+fn parse_group(files: Vec<(PathBuf, String)>) -> RawSet {
     let mut set = RawSet::default();
     for (path, text) in files {
         let file_no = set.files.len();
@@ -191,6 +232,48 @@ pub(crate) fn parse_files(files: Vec<(PathBuf, String)>) -> RawSet {
         parse_file(&mut set, file_no);
     }
     set
+}
+
+impl RawSet {
+    /// Append the entries of files parsed apart, renumbering their files
+    /// after this set's.
+    fn append(&mut self, later: RawSet) {
+        let offset = self.files.len();
+        macro_rules! join {
+            ($($field:ident),*) => {
+                let RawSet { files, problems, $($field),* } = later;
+                self.files.extend(files);
+                self.problems.extend(problems);
+                $(self.$field.extend($field.into_iter().map(|(f, raw)| (f + offset, raw)));)*
+            };
+        }
+        join!(
+            cases,
+            selling_points,
+            closings,
+            objections,
+            skills,
+            steps,
+            activities,
+            modes,
+            visits,
+            methods,
+            mans,
+            concepts,
+            templates,
+            gaps,
+            synonyms,
+            words,
+            intents,
+            man_cues,
+            examples,
+            utterances,
+            name_words,
+            message_cues,
+            touchpoints,
+            log_cues
+        );
+    }
 }
 
 fn parse_file(set: &mut RawSet, file_no: usize) {
