@@ -96,6 +96,8 @@ fn main() {
 
 /// Measure one size and print one table row (without the size name).
 fn child(cases: usize, quick: bool, triggers: bool) {
+    // As the bot starts.
+    ussbot::app::configure_allocator();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let rss_base = rss_kib();
     let spec = Spec {

@@ -101,6 +101,7 @@ pub enum Command {
 
 /// Parse arguments, run, and map the outcome to an exit status.
 pub fn main() -> ExitCode {
+    crate::app::configure_allocator();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
