@@ -287,3 +287,22 @@ fn knowledge_files_are_size_limited_one_by_one_and_together() {
         "{p:#?}"
     );
 }
+
+/// A decision-maker who has signed off is authority reached; one the
+/// contact still has to wait for is not (the two used to read the same).
+#[test]
+fn man_cues_tell_an_approval_given_from_one_awaited() {
+    let k = knowledge::load_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")))
+        .expect("shipped knowledge loads");
+    let authority = |text: &str| k.man_signals(text)[1];
+    for given in [
+        "说董事长批了 可以进商务谈判了",
+        "老板拍板了",
+        "张总自己说了算",
+    ] {
+        assert_eq!(authority(given), Some(true), "{given}");
+    }
+    for awaited in ["要等董事会批", "预算 ok 但要等 board", "还得请示老板"] {
+        assert_eq!(authority(awaited), Some(false), "{awaited}");
+    }
+}
