@@ -12,6 +12,29 @@ const K1: f32 = 1.2;
 /// BM25 length normalization.
 const B: f32 = 0.5;
 
+/// Join the terms of a later builder (`theirs`, with their lists taken
+/// from `later`) into this one's: a shared term's list is extended, a new
+/// term gets the next id.
+fn merge_terms<K: std::hash::Hash + Eq>(
+    mine: &mut HashMap<K, u32>,
+    theirs: HashMap<K, u32>,
+    postings: &mut Vec<Vec<(u32, f32)>>,
+    later: &mut [Option<Vec<(u32, f32)>>],
+) {
+    for (term, id) in theirs {
+        let Some(list) = later[id as usize].take() else {
+            continue;
+        };
+        match mine.get(&term) {
+            Some(&at) => postings[at as usize].extend(list),
+            None => {
+                mine.insert(term, postings.len() as u32);
+                postings.push(list);
+            }
+        }
+    }
+}
+
 /// The map key of a character bigram.
 fn pair_key(a: char, b: char) -> u64 {
     (u64::from(a as u32) << 32) | u64::from(b as u32)
@@ -105,30 +128,13 @@ impl IndexBuilder {
         debug_assert_eq!(later.first, self.first + self.doc_len.len() as u32);
         let mut postings: Vec<Option<Vec<(u32, f32)>>> =
             later.postings.into_iter().map(Some).collect();
-        for (term, id) in later.ids {
-            let Some(list) = postings[id as usize].take() else {
-                continue;
-            };
-            match self.ids.get(&term) {
-                Some(&mine) => self.postings[mine as usize].extend(list),
-                None => {
-                    self.ids.insert(term, self.postings.len() as u32);
-                    self.postings.push(list);
-                }
-            }
-        }
-        for (key, id) in later.pairs {
-            let Some(list) = postings[id as usize].take() else {
-                continue;
-            };
-            match self.pairs.get(&key) {
-                Some(&mine) => self.postings[mine as usize].extend(list),
-                None => {
-                    self.pairs.insert(key, self.postings.len() as u32);
-                    self.postings.push(list);
-                }
-            }
-        }
+        merge_terms(&mut self.ids, later.ids, &mut self.postings, &mut postings);
+        merge_terms(
+            &mut self.pairs,
+            later.pairs,
+            &mut self.postings,
+            &mut postings,
+        );
         self.doc_len.extend(later.doc_len);
     }
 
