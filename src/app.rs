@@ -31,7 +31,7 @@ pub fn engine(config: &Config) -> anyhow::Result<Arc<Engine>> {
     let (k, base) = std::thread::scope(|scope| {
         let base = scope.spawn(Base::load);
         let k = load_knowledge(config);
-        let base = base.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let base = crate::parallel::joined(base);
         (k, base)
     });
     let base = base.context("loading the answer engine's dictionaries")?;

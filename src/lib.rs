@@ -35,6 +35,7 @@ pub mod discord;
 pub mod engine;
 pub mod knowledge;
 pub mod live_backup;
+pub mod parallel;
 pub mod reply;
 pub mod storage;
 pub mod terminal;

@@ -28,11 +28,23 @@ fn merge_terms<K: std::hash::Hash + Eq>(
         match mine.get(&term) {
             Some(&at) => postings[at as usize].extend(list),
             None => {
-                mine.insert(term, postings.len() as u32);
-                postings.push(list);
+                let at = new_term(mine, term, postings);
+                postings[at as usize] = list;
             }
         }
     }
+}
+
+/// Give a term not seen before the next id, with an empty list.
+fn new_term<K: std::hash::Hash + Eq>(
+    ids: &mut HashMap<K, u32>,
+    term: K,
+    postings: &mut Vec<Vec<(u32, f32)>>,
+) -> u32 {
+    let id = postings.len() as u32;
+    ids.insert(term, id);
+    postings.push(Vec::new());
+    id
 }
 
 /// The map key of a character bigram.
@@ -73,26 +85,17 @@ impl IndexBuilder {
     pub fn term(&mut self, term: &str, weight: f32) {
         let id = match self.ids.get(term) {
             Some(&id) => id,
-            None => {
-                let id = self.postings.len() as u32;
-                self.ids.insert(term.to_string(), id);
-                self.postings.push(Vec::new());
-                id
-            }
+            None => new_term(&mut self.ids, term.to_string(), &mut self.postings),
         };
         self.add(id, weight);
     }
 
     /// Add one occurrence of the character bigram `a b` to the open document.
     pub fn pair(&mut self, a: char, b: char, weight: f32) {
-        let id = match self.pairs.get(&pair_key(a, b)) {
+        let key = pair_key(a, b);
+        let id = match self.pairs.get(&key) {
             Some(&id) => id,
-            None => {
-                let id = self.postings.len() as u32;
-                self.pairs.insert(pair_key(a, b), id);
-                self.postings.push(Vec::new());
-                id
-            }
+            None => new_term(&mut self.pairs, key, &mut self.postings),
         };
         self.add(id, weight);
     }

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use regex::{Regex, RegexSet};
 
 use crate::knowledge::{Body, Entry, Kind, Knowledge, MessageKind};
+use crate::parallel::{self, joined};
 use crate::reply::{Item, Reply};
 use crate::text::normalize_error::ConverterError;
 use crate::text::Normalizer;
@@ -187,9 +188,7 @@ impl Base {
         std::thread::scope(|scope| {
             let normalizer = scope.spawn(Normalizer::new);
             let dictionary = Dictionary::load();
-            let normalizer = normalizer
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+            let normalizer = joined(normalizer)?;
             Ok(Base {
                 normalizer,
                 dictionary,
@@ -872,9 +871,7 @@ fn decide(hits: &[Hit]) -> Decision {
 /// cores (segmentation is most of the startup time) and joining the parts
 /// in order.
 fn build_index(tokenizer: &Tokenizer, entries: &[Entry]) -> Index {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_INDEX_THREADS);
+    let threads = parallel::threads(MAX_INDEX_THREADS);
     let chunk = entries.len().div_ceil(threads).max(1);
     let parts: Vec<IndexBuilder> = std::thread::scope(|scope| {
         let handles: Vec<_> = entries
@@ -890,10 +887,7 @@ fn build_index(tokenizer: &Tokenizer, entries: &[Entry]) -> Index {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        handles.into_iter().map(joined).collect()
     });
     let mut parts = parts.into_iter();
     let mut whole = parts.next().unwrap_or_default();

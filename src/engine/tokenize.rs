@@ -334,22 +334,7 @@ impl Tokenizer {
 
     /// Character bigrams of every CJK run.
     pub fn bigrams(&self, normalized: &str, out: &mut Vec<String>) {
-        self.each_bigram(normalized, |b| out.push(b.to_string()));
-    }
-
-    /// Call `f` with each character bigram term of normalized text, as
-    /// [`Self::bigrams`] lists them.
-    pub fn each_bigram(&self, normalized: &str, mut f: impl FnMut(&str)) {
-        let mut buf = [0u8; 12];
-        self.each_pair(normalized, |p, c| {
-            let mut n = BIGRAM.encode_utf8(&mut buf).len();
-            n += p.encode_utf8(&mut buf[n..]).len();
-            n += c.encode_utf8(&mut buf[n..]).len();
-            // Only chars were written, so the bytes are UTF-8.
-            if let Ok(b) = std::str::from_utf8(&buf[..n]) {
-                f(b);
-            }
-        });
+        self.each_pair(normalized, |p, c| out.push([BIGRAM, p, c].iter().collect()));
     }
 
     /// Call `f` with the two characters of each character bigram term.

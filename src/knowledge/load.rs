@@ -190,9 +190,7 @@ const MAX_PARSE_THREADS: usize = 4;
 /// and the groups joined in order, so entries and problems keep the order
 /// of the files.
 pub(crate) fn parse_files(files: Vec<(PathBuf, String)>) -> RawSet {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_PARSE_THREADS);
+    let threads = crate::parallel::threads(MAX_PARSE_THREADS);
     let total: usize = files.iter().map(|f| f.1.len()).sum();
     let share = total.div_ceil(threads).max(1);
     let mut groups: Vec<Vec<(PathBuf, String)>> = vec![Vec::new()];
@@ -212,10 +210,7 @@ pub(crate) fn parse_files(files: Vec<(PathBuf, String)>) -> RawSet {
             .into_iter()
             .map(|group| scope.spawn(move || parse_group(group)))
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        handles.into_iter().map(crate::parallel::joined).collect()
     });
     let mut set = RawSet::default();
     for part in parts {
