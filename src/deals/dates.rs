@@ -13,8 +13,6 @@ use std::sync::LazyLock;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use regex::Regex;
 
-use super::parse::re;
-
 /// Which way a day is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -38,6 +36,21 @@ pub enum When {
 
 /// How far back a visit may be dated.
 const OLDEST_VISIT_DAYS: i64 = 2 * 366;
+
+/// Patterns of this file that failed to compile (see [`re`]).
+static BAD_PATTERNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Compile one of this file's constant date patterns (all are module
+/// statics, listed in the unit test `every_pattern_compiles`). A bad one is
+/// a programming error: it is logged, counted (the test fails on any), and
+/// replaced by one that never matches rather than panic on a request path.
+fn re(s: &str) -> Regex {
+    Regex::new(s).unwrap_or_else(|e| {
+        BAD_PATTERNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tracing::error!(pattern = s, error = %e, "a built-in date pattern does not compile");
+        Regex::new("[^\\s\\S]").unwrap_or_else(|_| unreachable!())
+    })
+}
 
 static FULL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*(?:日|号)?")
@@ -256,6 +269,25 @@ fn last_month(today: NaiveDate, d: u32) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every date pattern of this file compiles (a bad one would be
+    /// counted and replaced by one that never matches).
+    #[test]
+    fn every_pattern_compiles() {
+        let statics: [&Regex; 7] = [
+            &FULL,
+            &WEEKDAY,
+            &WEEK,
+            &MONTH_DAY,
+            &DAY,
+            &DAYS_AGO,
+            &EN_WEEKDAY,
+        ];
+        for p in statics {
+            assert_ne!(p.as_str(), "[^\\s\\S]");
+        }
+        assert_eq!(BAD_PATTERNS.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -4,13 +4,10 @@
 //! A visit log is split into clauses; a clause that speaks of the future
 //! ("下周做方案呈现") is a plan, the rest are what was done. Activities
 //! come from the knowledge's `log_patterns`, objections from the objection
-//! `triggers`; contacts, MAN signals, mode cues and dates from the tables
-//! below.
-
-use std::sync::LazyLock;
+//! `triggers`; contacts, customer names, MAN signals, mode cues and dates
+//! from the knowledge's name words and cues (`names.toml`, `cues.toml`).
 
 use chrono::{DateTime, Duration, Local, NaiveDate};
-use regex::Regex;
 
 pub use super::dates::Direction;
 use super::dates::{self, When};
@@ -199,71 +196,17 @@ fn parse_man_args(s: &str) -> Option<Vec<(ManField, ManValue)>> {
     (!out.is_empty()).then_some(out)
 }
 
-/// Patterns of this file that failed to compile (see [`re`]).
-static BAD_PATTERNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Compile one of this file's constant patterns (all are module statics,
-/// listed in the unit test `every_pattern_compiles`). A bad one is a
-/// programming error: it is logged, counted (the test fails on any), and
-/// replaced by one that never matches rather than panic on a request path.
-pub(super) fn re(s: &str) -> Regex {
-    Regex::new(s).unwrap_or_else(|e| {
-        BAD_PATTERNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        tracing::error!(pattern = s, error = %e, "a built-in log pattern does not compile");
-        Regex::new("[^\\s\\S]").unwrap_or_else(|_| unreachable!())
-    })
-}
-
-static EN_PERSON: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(?:mr|ms|mrs|miss|dr|director|manager|gm)\.?\s+[a-z]+\b"));
-
-static ZH_AT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(在|去|到)([\p{Han}a-z0-9]{2,12}?)(见|和|跟|开|聊|谈|拜访)"));
-
-static EN_AT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(?:at|from|to|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)"));
-
-// "… today - Harbor Foods, 200 staff", "Harbor Foods: met the owner".
-static EN_SET_OFF: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:\s[-–]\s+|^)([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)+)(?:\s*[:,：-]|$)"));
-
-static EN_VISITED: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i:visited|called on|went to|dropped by|stopped by)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*)*)",
-    )
-});
-
-/// A new customer introduced by name: 新客户X, 一家X, 叫X.
-static NEW_CUSTOMER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(新客户|新客戶|一家|潜在客户|叫)([\p{Han}a-z0-9]{2,12}?)(的|，|,|\s|老板|$)")
-});
-
 /// Where a normalized message names a customer's person (孙经理, 老王总,
 /// mr sun), for the understanding step to mask.
 pub fn people(k: &Knowledge, norm: &str) -> Vec<std::ops::Range<usize>> {
     let mut out: Vec<std::ops::Range<usize>> = LogCues::find_all(&k.log_cues.person, norm)
         .into_iter()
-        .chain(EN_PERSON.find_iter(norm))
+        .chain(LogCues::find_all(&k.log_cues.person_en, norm))
         .map(|m| m.range())
         .collect();
     out.sort_by_key(|r| r.start);
     out
 }
-
-/// English contacts: "met with John Smith", "Mr. Lee".
-static CONTACT_EN: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?:\b(?:(?i:met with|met|with|saw|and|to|called|emailed|phoned|rang|told|asked)|(?:Mr|Ms|Mrs|Dr)\.?)|经理|总监|主任|主管|总|工程师|老板)\s+((?:Mr\.?|Ms\.?|Mrs\.?|Dr\.?)\s+)?((?:(?:Director|Manager|GM|CFO|CEO|CIO|CTO|VP|President|Chairman)\s+)?[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
-    )
-});
-
-/// Capitalised words after "to"/"with" that are not people ("moved to
-/// Thursday", "with The team").
-static NOT_A_PERSON: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|October|November|December|The|This|That|Next|Last|Our|Their|His|Her|It|We|They|Them|You|Me|Us|Him)\b",
-    )
-});
 
 /// Clause delimiters in raw text.
 fn split_clauses(raw: &str) -> Vec<&str> {
@@ -387,12 +330,10 @@ impl<'k> Parser<'k> {
         let candidates = [
             after_cue,
             zh_customer_at(k, normalized),
-            NEW_CUSTOMER
-                .captures(normalized)
-                .and_then(|c| c.get(2))
+            LogCues::name_in(&k.log_cues.customer_new, normalized)
                 .and_then(|m| valid_name(k, m.as_str())),
             self.company_in(normalized),
-            en_customer(raw),
+            en_customer(k, raw),
         ];
         let candidates: Vec<String> = candidates
             .into_iter()
@@ -420,10 +361,6 @@ impl<'k> Parser<'k> {
     /// and up to six characters before it, back to a word that cannot be
     /// part of a name.
     pub fn company_in(&self, normalized: &str) -> Option<String> {
-        const BOUNDARY: &[char] = &[
-            '了', '的', '在', '去', '到', '见', '和', '跟', '给', '是', '叫', '趟', '访', '与',
-            '从', '对', '向', '问', '说', '个',
-        ];
         let words = &self.knowledge.name_words;
         let ends: Vec<&String> = words
             .industry
@@ -438,7 +375,7 @@ impl<'k> Parser<'k> {
                 let mut start = i;
                 let mut cut_off = true;
                 for &(j, c) in before.iter().rev().take(7) {
-                    if !('\u{4e00}'..='\u{9fff}').contains(&c) || BOUNDARY.contains(&c) {
+                    if !('\u{4e00}'..='\u{9fff}').contains(&c) || words.boundary.contains(&c) {
                         cut_off = false;
                         break;
                     }
@@ -452,11 +389,7 @@ impl<'k> Parser<'k> {
                 if cut_off && before.len() >= 7 {
                     continue;
                 }
-                for lead in ["一家", "一个", "这家", "那家"] {
-                    if normalized[start..i].starts_with(lead) {
-                        start += lead.len();
-                    }
-                }
+                start += lead_len(words, &normalized[start..i]);
                 if normalized[start..i].chars().count() < 2 {
                     continue;
                 }
@@ -710,10 +643,9 @@ fn contacts(k: &Knowledge, raw: &str, norm: &str) -> Vec<Contact> {
             first_visit: None,
         });
     }
-    for cap in CONTACT_EN.captures_iter(raw) {
-        let Some(n) = cap.get(2) else { continue };
+    for n in LogCues::names_in(&k.log_cues.contact_en, raw) {
         let name = n.as_str().to_string();
-        if out.iter().any(|c| c.name == name) || NOT_A_PERSON.is_match(&name) {
+        if out.iter().any(|c| c.name == name) || LogCues::matches(&k.log_cues.not_a_person, &name) {
             continue;
         }
         out.push(Contact {
@@ -733,11 +665,7 @@ fn zh_customer_after(k: &Knowledge, rest: &str) -> Option<String> {
         .strip_prefix("一趟")
         .or_else(|| rest.strip_prefix("趟"))
         .unwrap_or(rest);
-    let rest = ["新客户", "新客戶", "一家", "一个新客户", "潜在客户"]
-        .iter()
-        .find_map(|p| rest.strip_prefix(p))
-        .unwrap_or(rest)
-        .trim_start();
+    let rest = rest[lead_len(&k.name_words, rest)..].trim_start();
     let mut end = rest.find(char::is_whitespace).unwrap_or(rest.len());
     for stop in &k.name_words.name_stop {
         if let Some(i) = rest.find(stop.as_str()) {
@@ -761,10 +689,7 @@ fn strip_trailing_contact<'a>(k: &Knowledge, name: &'a str) -> &'a str {
 
 /// `在金鹰国际见了王总` → `金鹰国际`.
 fn zh_customer_at(k: &Knowledge, norm: &str) -> Option<String> {
-    ZH_AT
-        .captures(norm)
-        .and_then(|c| c.get(2))
-        .and_then(|m| valid_name(k, m.as_str()))
+    LogCues::name_in(&k.log_cues.customer_at, norm).and_then(|m| valid_name(k, m.as_str()))
 }
 
 fn valid_name(k: &Knowledge, name: &str) -> Option<String> {
@@ -778,30 +703,28 @@ fn valid_name(k: &Knowledge, name: &str) -> Option<String> {
     {
         return None;
     }
-    const NOT_NAMES: &[&str] = &[
-        "客户",
-        "他们",
-        "对方",
-        "老板",
-        "决策人",
-        "一趟",
-        "现场",
-        "公司",
-    ];
-    if NOT_NAMES.contains(&name) || name.starts_with("客户") {
+    if k.name_words.not_a_customer.iter().any(|w| w == name) || name.starts_with("客户") {
         return None;
     }
     Some(name.to_string())
 }
 
+/// The length of the lead words (新客户, 一家) at the start of `text`.
+fn lead_len(words: &crate::knowledge::NameWords, text: &str) -> usize {
+    let mut at = 0;
+    while let Some(w) = words
+        .leads
+        .iter()
+        .find(|w| text[at..].starts_with(w.as_str()))
+    {
+        at += w.len();
+    }
+    at
+}
+
 /// English: "visited Acme Corp", "met John at Acme".
-fn en_customer(raw: &str) -> Option<String> {
-    let name = EN_AT
-        .captures(raw)
-        .or_else(|| EN_VISITED.captures(raw))
-        .or_else(|| EN_SET_OFF.captures(raw))
-        .and_then(|c| c.get(1))
-        .map(|m| m.as_str())?;
+fn en_customer(k: &Knowledge, raw: &str) -> Option<String> {
+    let name = LogCues::name_in(&k.log_cues.customer_en, raw).map(|m| m.as_str())?;
     // "Greenfield Foods Ltd. Spoke with …": the name ends with its sentence.
     let name = name
         .split(". ")
@@ -814,30 +737,6 @@ fn en_customer(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every built-in pattern of this file compiles (a bad one would be
-    /// counted and replaced by one that never matches).
-    #[test]
-    fn every_pattern_compiles() {
-        let statics: [&Regex; 8] = [
-            &NOT_A_PERSON,
-            &CONTACT_EN,
-            &NEW_CUSTOMER,
-            &EN_PERSON,
-            &ZH_AT,
-            &EN_AT,
-            &EN_SET_OFF,
-            &EN_VISITED,
-        ];
-        for p in statics {
-            assert_ne!(p.as_str(), "[^\\s\\S]");
-        }
-        assert_eq!(
-            BAD_PATTERNS.load(std::sync::atomic::Ordering::SeqCst),
-            0,
-            "a built-in pattern does not compile (see the error log)"
-        );
-    }
 
     #[test]
     fn commands_and_knowledge_questions() {

@@ -548,6 +548,13 @@ pub struct NameWords {
     pub surnames: Vec<char>,
     /// Words that end a customer's name written after a visit cue (见, 和, 的 …).
     pub name_stop: Vec<String>,
+    /// Words before a customer's name that are not part of it (新客户, 一家).
+    pub leads: Vec<String>,
+    /// Whole texts that are never a customer (客户, 他们, 现场).
+    pub not_a_customer: Vec<String>,
+    /// Characters that cannot be inside a Chinese company name read back
+    /// from its ending (了, 的, 在 …): the name starts after them.
+    pub boundary: Vec<char>,
     /// (Chinese industry word, English word for it): 钢铁 → steel, so that
     /// "Guangzhou Steel" is 广州钢铁集团 and "Haicheng Logistics" is not
     /// 海诚集团.
@@ -648,6 +655,20 @@ pub struct LogCues {
     pub modes: Vec<(String, regex::Regex)>,
     /// A person: (小|老)? surname title.
     pub person: Option<regex::Regex>,
+    /// A person in English, over the normalized note (mr sun, gm wang).
+    pub person_en: Option<regex::Regex>,
+    /// Capitalised words that are not people (Monday, The), over a name
+    /// read from the raw note.
+    pub not_a_person: Option<regex::Regex>,
+    /// A customer named where the visit happened (在X见了), normalized;
+    /// each pattern captures the name as `name`, tried in order.
+    pub customer_at: Vec<regex::Regex>,
+    /// A new customer introduced by name (新客户X, 一家X), normalized.
+    pub customer_new: Vec<regex::Regex>,
+    /// A customer in English (visited Acme Corp, met John at Acme), raw.
+    pub customer_en: Vec<regex::Regex>,
+    /// A contact in English (met with John Smith, Mr. Lee), raw.
+    pub contact_en: Vec<regex::Regex>,
 }
 
 impl LogCues {
@@ -665,6 +686,23 @@ impl LogCues {
     pub fn find_all<'t>(cue: &Option<regex::Regex>, text: &'t str) -> Vec<regex::Match<'t>> {
         cue.as_ref()
             .map_or(Vec::new(), |r| r.find_iter(text).collect())
+    }
+
+    /// The `name` group of the first of `shapes` that captures one in
+    /// `text`.
+    pub fn name_in<'t>(shapes: &[regex::Regex], text: &'t str) -> Option<regex::Match<'t>> {
+        shapes
+            .iter()
+            .find_map(|r| r.captures(text).and_then(|c| c.name("name")))
+    }
+
+    /// The `name` group of every match of every one of `shapes` in `text`,
+    /// in the order of the shapes.
+    pub fn names_in<'t>(shapes: &[regex::Regex], text: &'t str) -> Vec<regex::Match<'t>> {
+        shapes
+            .iter()
+            .flat_map(|r| r.captures_iter(text).filter_map(|c| c.name("name")))
+            .collect()
     }
 }
 

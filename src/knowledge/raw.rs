@@ -447,7 +447,10 @@ pub struct RawUtterance {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawNameWords {
-    /// `legal`, `industry` or `not_a_name`.
+    /// `legal`, `industry`, `not_a_name`, `not_a_customer` (whole texts that
+    /// are never a name), `our_side`, `title`, `surname` and `boundary`
+    /// (characters), `name_stop`, `lead` (words before a name that are not
+    /// part of it) or `translation` (`中文=english`).
     pub kind: S<String>,
     /// The words, normalized (simplified, lower case).
     pub words: Vec<S<String>>,
@@ -483,9 +486,15 @@ pub struct RawTouchpoint {
 pub struct RawLogCue {
     /// `visit` (a visit happened, before the customer's name), `plan` (a
     /// clause about the future), `negation` (right before a match, ending
-    /// in `$`), `yesterday`, `day_before`, `role` (a contact's role), or a
-    /// mode: `mode.quick`, `mode.consultant`, `mode.strategic`.
+    /// in `$`), `yesterday`, `day_before`, `role` (a contact's role), a
+    /// mode (`mode.quick`, `mode.consultant`, `mode.strategic`), an English
+    /// person (`person.en`), capitalised words that are no person
+    /// (`not_a_person`, over the raw name), or a name shape whose patterns
+    /// capture the name as `(?P<name>…)` and are tried in order:
+    /// `customer.at` (在X见了), `customer.new` (新客户X), `customer.en` and
+    /// `contact.en` (over the note as typed, capitals mattering).
     pub cue: S<String>,
-    /// Regular expressions over the normalized note.
+    /// Regular expressions over the normalized note (or the raw one, as
+    /// said above).
     pub patterns: Vec<S<String>>,
 }

@@ -831,12 +831,17 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             "our_side" => &mut name_words.our_side,
             "title" => &mut name_words.titles,
             "name_stop" => &mut name_words.name_stop,
-            "surname" => {
+            "lead" => &mut name_words.leads,
+            "not_a_customer" => &mut name_words.not_a_customer,
+            kind @ ("surname" | "boundary") => {
+                let chars = if kind == "surname" {
+                    &mut name_words.surnames
+                } else {
+                    &mut name_words.boundary
+                };
                 for t in &w.words {
                     let text = cx.text(*f, t, "words");
-                    name_words
-                        .surnames
-                        .extend(text.chars().filter(|c| !c.is_whitespace()));
+                    chars.extend(text.chars().filter(|c| !c.is_whitespace()));
                 }
                 continue;
             }
@@ -845,7 +850,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
                     *f,
                     w.kind.span().start,
                     format!(
-                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, our_side, title, surname, name_stop, translation"
+                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, not_a_customer, our_side, title, surname, name_stop, lead, boundary, translation"
                     ),
                 );
                 continue;
@@ -956,7 +961,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
 /// `file:line:col`) joined into one regex, and the person pattern built
 /// from the title and surname words.
 fn log_cues(cx: &mut Ctx<'_>, raw: &[(usize, RawLogCue)], words: &NameWords) -> LogCues {
-    const CUES: [&str; 9] = [
+    const CUES: [&str; 15] = [
         "visit",
         "plan",
         "negation",
@@ -966,7 +971,16 @@ fn log_cues(cx: &mut Ctx<'_>, raw: &[(usize, RawLogCue)], words: &NameWords) -> 
         "mode.quick",
         "mode.consultant",
         "mode.strategic",
+        "person.en",
+        "not_a_person",
+        "customer.at",
+        "customer.new",
+        "customer.en",
+        "contact.en",
     ];
+    // Cues whose patterns capture a name: kept apart, tried in order.
+    const NAMED: [&str; 4] = ["customer.at", "customer.new", "customer.en", "contact.en"];
+    let mut named: Vec<(&str, Vec<Regex>)> = NAMED.iter().map(|n| (*n, Vec::new())).collect();
     let mut by_cue: Vec<(String, Vec<String>)> = Vec::new();
     for (f, c) in raw {
         let name = c.cue.get_ref().as_str();
@@ -979,6 +993,25 @@ fn log_cues(cx: &mut Ctx<'_>, raw: &[(usize, RawLogCue)], words: &NameWords) -> 
                 c.cue.span().start,
                 format!("`cue` is `{name}`; {hint}cues are {}", CUES.join(", ")),
             );
+            continue;
+        }
+        if let Some((_, list)) = named.iter_mut().find(|(n, _)| *n == name) {
+            for p in &c.patterns {
+                let Some(r) = cx.pattern(*f, p, "patterns") else {
+                    continue;
+                };
+                if r.capture_names().flatten().any(|g| g == "name") {
+                    list.push(r);
+                } else {
+                    cx.report(
+                        *f,
+                        p.span().start,
+                        format!(
+                            "a `{name}` pattern must capture the name in a group `(?P<name>…)`"
+                        ),
+                    );
+                }
+            }
             continue;
         }
         let ok: Vec<String> = c
@@ -1033,7 +1066,21 @@ fn log_cues(cx: &mut Ctx<'_>, raw: &[(usize, RawLogCue)], words: &NameWords) -> 
             .filter_map(|m| joined(m).map(|r| (m.to_string(), r)))
             .collect(),
         person: person.flatten(),
+        person_en: joined("person.en"),
+        not_a_person: joined("not_a_person"),
+        customer_at: take(&mut named, "customer.at"),
+        customer_new: take(&mut named, "customer.new"),
+        customer_en: take(&mut named, "customer.en"),
+        contact_en: take(&mut named, "contact.en"),
     }
+}
+
+fn take(named: &mut [(&str, Vec<Regex>)], name: &str) -> Vec<Regex> {
+    named
+        .iter_mut()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| std::mem::take(v))
+        .unwrap_or_default()
 }
 
 /// The known id closest to `target` by edit distance, if close enough.

@@ -193,7 +193,8 @@ fn bad_cues_and_name_words_are_check_errors_at_their_place() {
          [[touchpoint]]\nkind = \"call\"\npatterns = [\"电话[\"]\n\n\
          [[message_cue]]\ncue = \"question\"\npatterns = [\"怎么(\"]\n\n\
          [[name_words]]\nkind = \"industry\"\nwords = [\"钢铁\", \"Steel\"]\n\n\
-         [[utterance]]\nkind = \"lg\"\ntexts = [\"拜访了{客户}\"]\n",
+         [[utterance]]\nkind = \"lg\"\ntexts = [\"拜访了{客户}\"]\n\n\
+         [[log_cue]]\ncue = \"customer.en\"\npatterns = [\"visited ([A-Z]\\\\w+)\"]\n",
     )
     .expect("write");
     let err = ussbot::knowledge::load_dir(dir.path()).expect_err("refused");
@@ -205,6 +206,7 @@ fn bad_cues_and_name_words_are_check_errors_at_their_place() {
         "cues.toml:15:13: invalid pattern in `patterns`",
         "cues.toml:19:16: `Steel` is not normalized; write `steel`",
         "cues.toml:22:8: `kind` is `lg`; did you mean `log`?",
+        "cues.toml:27:13: a `customer.en` pattern must capture the name in a group `(?P<name>…)`",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
