@@ -184,6 +184,19 @@ impl Counts {
         pct(self.unsupported.1, self.unsupported.0)
     }
 
+    /// The facts of saved logs reach these floors (touchpoint kind, MAN,
+    /// contacts, in percent), and none of our own people is a contact.
+    fn assert_facts(&self, touch: f64, man: f64, contacts: f64) {
+        let (t, m, k) = (self.touch, self.man, self.contacts);
+        assert!(pct(t.1, t.0) >= touch, "touchpoints {t:?}");
+        assert!(pct(m.1, m.0) >= man, "MAN {m:?}");
+        assert!(pct(k.1, k.0) >= contacts, "contacts {k:?}");
+        assert_eq!(
+            self.ours.1, 0,
+            "our own people saved as the customer's contacts"
+        );
+    }
+
     fn print(&self, name: &str) {
         println!("{name}:");
         println!(
@@ -547,21 +560,7 @@ async fn held_out_messages_are_understood() {
     assert!(c.merges <= 1, "{} silent merges", c.merges);
     assert!(c.junk <= 3, "{} junk deals", c.junk);
     assert!(c.dropped <= 1, "{} logs silently dropped", c.dropped);
-    assert!(
-        pct(c.touch.1, c.touch.0) >= 80.0,
-        "touchpoints {:?}",
-        c.touch
-    );
-    assert!(pct(c.man.1, c.man.0) >= 50.0, "MAN {:?}", c.man);
-    assert!(
-        pct(c.contacts.1, c.contacts.0) >= 85.0,
-        "contacts {:?}",
-        c.contacts
-    );
-    assert_eq!(
-        c.ours.1, 0,
-        "our own people saved as the customer's contacts"
-    );
+    c.assert_facts(80.0, 50.0, 85.0);
 }
 
 /// The second held-out half: rates only. Its floors are what the bot
@@ -580,21 +579,7 @@ async fn second_held_out_messages_are_understood() {
     assert!(c.merges <= 1, "{} silent merges", c.merges);
     assert!(c.junk == 0, "{} junk deals", c.junk);
     assert!(c.dropped <= 2, "{} logs silently dropped", c.dropped);
-    assert!(
-        pct(c.touch.1, c.touch.0) >= 79.0,
-        "touchpoints {:?}",
-        c.touch
-    );
-    assert!(pct(c.man.1, c.man.0) >= 76.0, "MAN {:?}", c.man);
-    assert!(
-        pct(c.contacts.1, c.contacts.0) >= 85.0,
-        "contacts {:?}",
-        c.contacts
-    );
-    assert_eq!(
-        c.ours.1, 0,
-        "our own people saved as the customer's contacts"
-    );
+    c.assert_facts(79.0, 76.0, 85.0);
 }
 
 /// Messages from `USSBOT_PROBE` (one per line), each against the seven
