@@ -213,14 +213,21 @@ fn verify(path: &Path, h: &Handles) -> Result<(), StorageError> {
         path: path.to_path_buf(),
         detail,
     };
+    // Keys sort a deal's summary before its visits, so a visit whose deal
+    // is not the last summary seen lost its summary to the damage.
+    let mut last_summary: Option<(UserKey, String)> = None;
     for kv in h.records.iter() {
         let (k, v) = kv.map_err(|e| open_error(path, e))?;
         let bad = |e: StorageError| damaged(format!("a record cannot be read: {e}"));
         match parse_key(&k) {
-            Some((_, _, Tag::Summary)) => {
+            Some((user, deal, Tag::Summary)) => {
                 decode_summary(&k, &v).map_err(bad)?;
+                last_summary = Some((user, deal));
             }
-            Some((_, _, Tag::Visit(seq))) => {
+            Some((user, deal, Tag::Visit(seq))) => {
+                if last_summary.as_ref() != Some(&(user, deal)) {
+                    return Err(damaged("a visit record has lost its deal's record".into()));
+                }
                 let visit = decode_visit(&k, &v).map_err(bad)?;
                 if visit.seq != seq {
                     return Err(damaged(format!(
