@@ -148,6 +148,9 @@ struct Counts {
     man: (usize, usize),
     /// The customer's people named in saved logs: total, recorded.
     contacts: (usize, usize),
+    /// Facts labelled on logs that were not saved (touchpoint, MAN,
+    /// contacts): lost to the rep as surely as a fact read wrong.
+    unsaved: (usize, usize, usize),
     /// Our own people named in saved logs: total, wrongly recorded as the
     /// customer's contacts.
     ours: (usize, usize),
@@ -184,10 +187,22 @@ impl Counts {
         pct(self.unsupported.1, self.unsupported.0)
     }
 
-    /// The facts of saved logs reach these floors (touchpoint kind, MAN,
-    /// contacts, in percent), and none of our own people is a contact.
+    /// Right facts of every labelled log, saved or not: (labelled, right)
+    /// for touchpoint kind, MAN and contacts. Saving one more log can only
+    /// raise these, unlike the rates over saved logs.
+    fn facts_of_all(&self) -> [(usize, usize); 3] {
+        let (t, m, k) = self.unsaved;
+        [
+            (self.touch.0 + t, self.touch.1),
+            (self.man.0 + m, self.man.1),
+            (self.contacts.0 + k, self.contacts.1),
+        ]
+    }
+
+    /// The facts of every labelled log reach these floors (touchpoint kind,
+    /// MAN, contacts, in percent), and none of our own people is a contact.
     fn assert_facts(&self, touch: f64, man: f64, contacts: f64) {
-        let (t, m, k) = (self.touch, self.man, self.contacts);
+        let [t, m, k] = self.facts_of_all();
         assert!(pct(t.1, t.0) >= touch, "touchpoints {t:?}");
         assert!(pct(m.1, m.0) >= man, "MAN {m:?}");
         assert!(pct(k.1, k.0) >= contacts, "contacts {k:?}");
@@ -242,6 +257,19 @@ impl Counts {
             self.contacts.0,
             self.ours.1,
             self.ours.0
+        );
+        let [t, m, k] = self.facts_of_all();
+        println!(
+            "  facts of all labelled logs: touchpoint {:.1} % ({}/{}), MAN {:.1} % ({}/{}), contacts {:.1} % ({}/{})",
+            pct(t.1, t.0),
+            t.1,
+            t.0,
+            pct(m.1, m.0),
+            m.1,
+            m.0,
+            pct(k.1, k.0),
+            k.1,
+            k.0
         );
         let voices: Vec<String> = self
             .by_voice
@@ -394,8 +422,15 @@ fn score(m: &Message, o: &Outcome, c: &mut Counts) -> bool {
             }
         }
     }
-    if let Some(v) = &o.visit {
-        facts(m, v, c);
+    match &o.visit {
+        Some(v) => facts(m, v, c),
+        None if m.must_log() && !m.must_ask() => {
+            let man = m.man.as_deref().unwrap_or("");
+            c.unsaved.0 += usize::from(m.touch.is_some());
+            c.unsaved.1 += man.chars().filter(|x| matches!(x, 'y' | 'n')).count();
+            c.unsaved.2 += m.contacts.len();
+        }
+        None => {}
     }
     match m.kind.as_str() {
         "deal_question" => {
@@ -560,7 +595,7 @@ async fn held_out_messages_are_understood() {
     assert!(c.merges <= 1, "{} silent merges", c.merges);
     assert!(c.junk <= 3, "{} junk deals", c.junk);
     assert!(c.dropped <= 1, "{} logs silently dropped", c.dropped);
-    c.assert_facts(80.0, 50.0, 85.0);
+    c.assert_facts(81.0, 44.0, 88.0);
 }
 
 /// The second held-out half: rates only. Its floors are what the bot
@@ -579,7 +614,7 @@ async fn second_held_out_messages_are_understood() {
     assert!(c.merges <= 1, "{} silent merges", c.merges);
     assert!(c.junk == 0, "{} junk deals", c.junk);
     assert!(c.dropped <= 2, "{} logs silently dropped", c.dropped);
-    c.assert_facts(79.0, 76.0, 85.0);
+    c.assert_facts(72.0, 73.0, 78.0);
 }
 
 /// Messages from `USSBOT_PROBE` (one per line), each against the seven
