@@ -277,7 +277,11 @@ impl Bot {
             }
             MessageKind::Pipeline => self.deals.overview(user, text, View::All).await,
             MessageKind::Stale => self.deals.overview(user, text, View::Stale).await,
-            MessageKind::Plans => self.deals.overview(user, text, View::Plans).await,
+            // "恒力下周有什么安排": that deal's plan, not every plan.
+            MessageKind::Plans => match named {
+                Some(d) => self.deals.show(text, d),
+                None => self.deals.overview(user, text, View::Plans).await,
+            },
             MessageKind::Unsupported => unsupported(lang),
             MessageKind::Unclear => match &u.found.mention {
                 Mention::LookAlike { said, like } => {

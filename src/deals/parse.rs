@@ -244,6 +244,9 @@ struct Clause {
     raw: String,
     norm: String,
     plan: bool,
+    /// The clause asks (ends in a question mark): what it names, such as
+    /// "What should the follow-up letter say?", did not happen.
+    asks: bool,
 }
 
 /// What a visit log says.
@@ -310,8 +313,10 @@ impl<'k> Parser<'k> {
                 let plan = (LogCues::matches(&self.knowledge.log_cues.plan, &norm)
                     && !norm.starts_with("上周"))
                     || dates::date_ahead(&norm, today);
+                let raw = c.trim().to_string();
                 Clause {
-                    raw: c.trim().to_string(),
+                    asks: raw.ends_with(['?', '？']),
+                    raw,
                     norm,
                     plan,
                 }
@@ -461,7 +466,9 @@ impl<'k> Parser<'k> {
                     });
                 }
             } else {
-                for id in self.activities(&c.norm) {
+                // "该用哪个成交法？" names no activity done; but "预算有了
+                // 老板不拍板怎么办？" still tells the deal's MAN.
+                for id in self.activities(&c.norm).into_iter().filter(|_| !c.asks) {
                     if !f.activities.contains(&id) {
                         f.activities.push(id);
                     }
@@ -492,7 +499,7 @@ impl<'k> Parser<'k> {
     fn touch(&self, clauses: &[Clause]) -> Touch {
         let done: Vec<&str> = clauses
             .iter()
-            .filter(|c| !c.plan)
+            .filter(|c| !c.plan && !c.asks)
             .map(|c| c.norm.as_str())
             .collect();
         for t in Touch::ORDER {
@@ -523,7 +530,7 @@ impl<'k> Parser<'k> {
                 .filter(|(k, _)| k == t.name())
                 .flat_map(|(_, patterns)| patterns)
                 .any(|p| {
-                    clauses.iter().any(|c| {
+                    clauses.iter().filter(|c| !c.asks).any(|c| {
                         p.find_iter(&c.norm)
                             .any(|m| !self.negated(&c.norm[..m.start()]))
                     })

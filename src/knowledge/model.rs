@@ -536,6 +536,9 @@ pub struct NameWords {
     pub legal: Vec<String>,
     /// Words that, after a short form, name another company (精密, 物流).
     pub industry: Vec<String>,
+    /// Words that, right after a customer's name, still speak of it: a
+    /// part or place of it (信息中心, 仓库) or of the deal (那边, 这单).
+    pub own: Vec<String>,
     /// Words that make a text a role, amount, date or sentence, not a name.
     pub not_a_name: Vec<String>,
     /// Words before a person that make them one of ours, not the

@@ -833,6 +833,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             "name_stop" => &mut name_words.name_stop,
             "lead" => &mut name_words.leads,
             "not_a_customer" => &mut name_words.not_a_customer,
+            "own" => &mut name_words.own,
             kind @ ("surname" | "boundary") => {
                 let chars = if kind == "surname" {
                     &mut name_words.surnames
@@ -850,7 +851,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
                     *f,
                     w.kind.span().start,
                     format!(
-                        "`kind` is `{other}`; kinds are legal, industry, not_a_name, not_a_customer, our_side, title, surname, name_stop, lead, boundary, translation"
+                        "`kind` is `{other}`; kinds are legal, industry, own, not_a_name, not_a_customer, our_side, title, surname, name_stop, lead, boundary, translation"
                     ),
                 );
                 continue;

@@ -226,18 +226,19 @@ fn other_company(text: &str, end: usize, rest: &str, words: &NameWords) -> Optio
     if let Some(w) = words.legal.iter().find(|w| after.starts_with(w.as_str())) {
         return (!rest_is_legal).then_some(end + w.len());
     }
+    // Words about the customer itself (广钢信息中心, 恒力那边).
+    let own = |t: &str| words.own.iter().any(|w| t.starts_with(w.as_str()));
+    if own(after) {
+        return None;
+    }
     // One or two more characters and then 的 name a longer company
     // (恒力达的孙经理), unless they are words about the deal itself.
-    const OWN: &[&str] = &[
-        "那边", "这边", "那里", "这里", "那", "这", "方面", "项目", "老板", "今天", "昨天", "这次",
-        "上次", "那次", "这单", "那单", "单子", "现在", "之前", "他们", "她们",
-    ];
     let han: Vec<(usize, char)> = after.char_indices().take(3).collect();
     for n in [1, 2] {
         if han.len() > n
             && han[..n].iter().all(|(_, c)| is_han(*c))
             && han[n].1 == '的'
-            && !OWN.contains(&&after[..han[n].0])
+            && !words.own.iter().any(|w| *w == after[..han[n].0])
             && !rest.starts_with(&after[..han[n].0])
         {
             return Some(end + han[n].0);
@@ -281,9 +282,6 @@ fn other_company(text: &str, end: usize, rest: &str, words: &NameWords) -> Optio
         let at = &after[k..];
         if k > 0 && words.legal.iter().any(|w| at.starts_with(w.as_str())) {
             return Some(end + k);
-        }
-        if k > 0 && OWN.iter().any(|w| after.starts_with(w)) {
-            return None;
         }
         if let Some(w) = words
             .industry

@@ -920,6 +920,37 @@ async fn a_consultant_deal_follows_what_happened_not_the_number_of_messages() {
     );
 }
 
+/// What is only wished for or arranged ("说要看演示", "敲定了调研时间") or
+/// asked about ("跟进信怎么写？") is not recorded as done; a part of the
+/// customer written after its short form (广钢信息中心) is that customer,
+/// and "这单先不做了" is a lost deal.
+#[tokio::test]
+async fn arranged_or_asked_activities_are_not_recorded_as_done() {
+    use ussbot::deals::model::Touch;
+    let bot = Bot::new();
+    let u = alice();
+    bot.reply(&u, "/visit 广州钢铁集团 见了黄总，需求很明确")
+        .await;
+    for (note, touch) in [
+        ("广钢信息中心吴主任打电话说要看演示", Touch::Call),
+        ("电话跟广钢黄总敲定了调研时间，下周一去", Touch::Call),
+        ("去广钢见了黄总。跟进信该怎么写？", Touch::Visit),
+        ("广钢黄总说老板改主意了，这单先不做了", Touch::Lost),
+    ] {
+        let r = bot.reply(&u, note).await;
+        assert_eq!(r.kind, "visit_logged", "{note}: {}", r.text());
+        let deal = bot.store.deals(&u).await.expect("deals").remove(0);
+        assert_eq!(deal.customer.name, "广州钢铁集团", "{note}");
+        let last = deal.visits.last().expect("a visit");
+        assert_eq!(last.touch, touch, "{note}");
+        assert!(
+            last.activities.is_empty(),
+            "{note}: recorded as done {:?}",
+            last.activities
+        );
+    }
+}
+
 /// A quick-knife deal signed and paid: the signing and the payment are
 /// recorded as such and the deal's card shows them.
 #[tokio::test]
