@@ -96,12 +96,15 @@ impl DealService {
         knowledge: Arc<Knowledge>,
         settings: DealSettings,
     ) -> Self {
+        let normalizer = Normalizer::new()
+            .ok()
+            .map(|n| n.with_regional(&knowledge.regional));
         DealService {
             store,
             knowledge,
             settings,
             clock: Arc::new(Local::now),
-            normalizer: Normalizer::new().ok(),
+            normalizer,
         }
     }
 

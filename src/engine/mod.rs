@@ -234,6 +234,7 @@ impl Engine {
             normalizer,
             dictionary,
         } = base;
+        let normalizer = normalizer.with_regional(&knowledge.regional);
         let mut tokenizer = Tokenizer::new(
             dictionary,
             knowledge.words.iter().map(|(w, f)| (w.as_str(), *f)),

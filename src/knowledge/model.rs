@@ -716,6 +716,9 @@ pub struct Knowledge {
     pub(super) by_id: HashMap<Id, usize>,
     /// Synonym groups; the first word of each is canonical.
     pub synonyms: Vec<Vec<String>>,
+    /// Regional words as typed (睇) and the Mandarin they mean (看),
+    /// rewritten before script conversion.
+    pub regional: Vec<(String, String)>,
     /// Segmentation dictionary: word and optional frequency.
     pub words: Vec<(String, Option<u32>)>,
     /// Kind cues for free-text routing.

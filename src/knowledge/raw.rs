@@ -26,6 +26,7 @@
 //! | `[[gap]]`        | something the handbook lacks | `gaps.toml` |
 //! | `[[synonym]]`    | synonym group   | `language.toml`       |
 //! | `[[word]]`       | segmentation dictionary word | `language.toml` |
+//! | `[[regional]]`   | Cantonese / regional words and their Mandarin | `language.toml` |
 //! | `[[intent]]`     | cue that a message asks for a kind | `intents.toml` |
 //! | `[[man_cue]]`    | words that say money/authority/need is there or not | `intents.toml` |
 //! | `[[example]]`    | labelled messages: how reps ask for an entry (or `none`) | `examples.toml` |
@@ -379,6 +380,14 @@ raw_entry! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSynonym {
+    pub words: Vec<S<String>>,
+}
+
+/// Regional words as typed (Cantonese, in traditional script) with the
+/// Mandarin they mean, each `睇=看`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegional {
     pub words: Vec<S<String>>,
 }
 

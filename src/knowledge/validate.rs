@@ -633,6 +633,22 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         }
         synonyms.push(words);
     }
+    let mut regional = Vec::new();
+    for (f, r) in &set.regionals {
+        for w in &r.words {
+            let text = cx.text(*f, w, "words");
+            match text.split_once('=') {
+                Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                    regional.push((from.trim().to_lowercase(), to.trim().to_string()))
+                }
+                _ => cx.report(
+                    *f,
+                    w.span().start,
+                    format!("`{text}` is not `regional=普通话` (e.g. `睇=看`)"),
+                ),
+            }
+        }
+    }
     let mut words = Vec::new();
     let mut seen_words = HashSet::new();
     for (f, w) in &set.words {
@@ -944,6 +960,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
         entries,
         Knowledge {
             synonyms,
+            regional,
             words,
             intents,
             man_cues,

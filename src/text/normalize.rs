@@ -1,7 +1,8 @@
 //! Message normalization: the one canonical form every matcher sees.
 //!
 //! Steps, in order: drop control and zero-width characters; full-width →
-//! half-width; lower-case; traditional → simplified (OpenCC `t2s`, then
+//! half-width; lower-case; regional words (Cantonese 睇, 冇, 點樣, given by
+//! the knowledge) → the Mandarin they mean; traditional → simplified (OpenCC `t2s`, then
 //! `tw2sp` for Taiwan vocabulary, but only when `t2s` changed something, so
 //! simplified input is never rewritten); punctuation → space; collapse
 //! whitespace.
@@ -13,6 +14,9 @@ use ferrous_opencc::OpenCC;
 pub struct Normalizer {
     t2s: OpenCC,
     tw2sp: OpenCC,
+    /// Regional words as one alternation (longest first), and what each
+    /// means.
+    regional: Option<(regex::Regex, std::collections::HashMap<String, String>)>,
 }
 
 impl std::fmt::Debug for Normalizer {
@@ -33,7 +37,25 @@ impl Normalizer {
             OpenCC::from_config(BuiltinConfig::T2s).map_err(|e| ConverterError(e.to_string()))?;
         let tw2sp =
             OpenCC::from_config(BuiltinConfig::Tw2sp).map_err(|e| ConverterError(e.to_string()))?;
-        Ok(Normalizer { t2s, tw2sp })
+        Ok(Normalizer {
+            t2s,
+            tw2sp,
+            regional: None,
+        })
+    }
+
+    /// Rewrite these regional words (as typed, lower case) to the Mandarin
+    /// they mean before script conversion. Written in traditional script,
+    /// they never occur in simplified text.
+    pub fn with_regional(mut self, pairs: &[(String, String)]) -> Self {
+        let mut from: Vec<&str> = pairs.iter().map(|(f, _)| f.as_str()).collect();
+        from.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        let alt: Vec<String> = from.iter().map(|f| regex::escape(f)).collect();
+        self.regional = (!alt.is_empty())
+            .then(|| regex::Regex::new(&alt.join("|")).ok())
+            .flatten()
+            .map(|re| (re, pairs.iter().cloned().collect()));
+        self
     }
 
     /// Convert traditional to simplified; simplified text comes back as is.
@@ -51,7 +73,16 @@ impl Normalizer {
 
     /// The canonical form of a message (see the module docs).
     pub fn normalize(&self, s: &str) -> String {
-        let pre = prenormalize(s);
+        let mut pre = prenormalize(s);
+        if let Some((re, to)) = &self.regional {
+            if re.is_match(&pre) {
+                pre = re
+                    .replace_all(&pre, |c: &regex::Captures| {
+                        to.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_string())
+                    })
+                    .into_owned();
+            }
+        }
         let simplified = self.to_simplified(&pre);
         finish(&simplified)
     }
@@ -117,6 +148,23 @@ mod tests {
     #[test]
     fn folds_width_case_punctuation_and_invisibles() {
         assert_eq!(normalize("ＮＣ\u{200B}太慢了！！ Ｈｉ\t"), "nc太慢了 hi");
+    }
+
+    #[test]
+    fn regional_words_become_mandarin_and_simplified_text_is_left_alone() {
+        let pairs: Vec<(String, String)> = [
+            ("睇", "看"),
+            ("幾間", "几家"),
+            ("關係", "关系"),
+            ("係", "是"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let n = Normalizer::new().unwrap().with_regional(&pairs);
+        assert_eq!(n.normalize("要睇多幾間先決定"), "要看多几家先决定");
+        assert_eq!(n.normalize("佢係老闆，關係好"), "佢是老板 关系好");
+        assert_eq!(n.normalize("客户说关系一般"), "客户说关系一般");
     }
 
     #[test]

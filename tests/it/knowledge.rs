@@ -194,7 +194,8 @@ fn bad_cues_and_name_words_are_check_errors_at_their_place() {
          [[message_cue]]\ncue = \"question\"\npatterns = [\"怎么(\"]\n\n\
          [[name_words]]\nkind = \"industry\"\nwords = [\"钢铁\", \"Steel\"]\n\n\
          [[utterance]]\nkind = \"lg\"\ntexts = [\"拜访了{客户}\"]\n\n\
-         [[log_cue]]\ncue = \"customer.en\"\npatterns = [\"visited ([A-Z]\\\\w+)\"]\n",
+         [[log_cue]]\ncue = \"customer.en\"\npatterns = [\"visited ([A-Z]\\\\w+)\"]\n\n\
+         [[regional]]\nwords = [\"睇=看\", \"冇没有\"]\n",
     )
     .expect("write");
     let err = ussbot::knowledge::load_dir(dir.path()).expect_err("refused");
@@ -207,6 +208,7 @@ fn bad_cues_and_name_words_are_check_errors_at_their_place() {
         "cues.toml:19:16: `Steel` is not normalized; write `steel`",
         "cues.toml:22:8: `kind` is `lg`; did you mean `log`?",
         "cues.toml:27:13: a `customer.en` pattern must capture the name in a group `(?P<name>…)`",
+        "cues.toml:30:17: `冇没有` is not `regional=普通话` (e.g. `睇=看`)",
     ] {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
