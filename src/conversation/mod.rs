@@ -148,6 +148,31 @@ impl Bot {
                 "现在没有可选的编号，请直接说你想问或要记录的。(Nothing to pick by number right now.)",
             );
         }
+        // A log still waiting on the rep's answer is not dropped by the
+        // next message: it stays open (unless that reply offers choices of
+        // its own) and the reply says so.
+        let held = offer.filter(|o| o.choices.iter().any(|c| matches!(c, Choice::Log { .. })));
+        let mut reply = self.reply_to_words(user, text, focus).await;
+        if let Some(o) = held {
+            let offered_now = self.lock().get(user).is_some_and(|d| d.offer.is_some());
+            let note = unsaved_note(&o, offered_now);
+            if !offered_now {
+                self.remember_offer(user, o);
+            }
+            if let Some(b) = reply.brief.as_mut() {
+                b.push_str("\n\n");
+                b.push_str(&note);
+            }
+            reply.footer = Some(match reply.footer.take() {
+                Some(f) => format!("{f}\n\n{note}"),
+                None => note,
+            });
+        }
+        reply
+    }
+
+    /// A message that is not a number picking a choice.
+    async fn reply_to_words(&self, user: &UserKey, text: &str, focus: Option<String>) -> Reply {
         if let Some((name, _)) = commands::split(text) {
             if commands::find(name).is_some_and(|c| c.action == Action::Undo) {
                 return self.offer_undo(user).await;
@@ -674,6 +699,51 @@ fn ask_choice(text: &str) -> Choice {
 /// The deals at these positions.
 fn pick(deals: &[Deal], at: &[usize]) -> Vec<Deal> {
     at.iter().filter_map(|&i| deals.get(i).cloned()).collect()
+}
+
+/// What to say of a log still waiting on an answer when the rep wrote
+/// something else: how to save it (by its number, or with `/visit` when
+/// the new reply's choices took the numbers).
+fn unsaved_note(o: &Offer, replaced: bool) -> String {
+    let logs: Vec<(usize, &str, &str)> = o
+        .choices
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Choice::Log { customer, text } => Some((i + 1, customer.as_str(), text.as_str())),
+            _ => None,
+        })
+        .collect();
+    let Some(&(_, _, text)) = logs.first() else {
+        return String::new();
+    };
+    let excerpt: String = text.chars().take(20).collect();
+    let more = if text.chars().count() > 20 { "…" } else { "" };
+    match (o.lang, replaced) {
+        (Lang::Zh, false) => {
+            let picks: Vec<String> = logs
+                .iter()
+                .map(|(n, c, _)| format!("回复 {n} 记到【{c}】"))
+                .collect();
+            format!("上一条“{excerpt}{more}”还没有保存：{}。", picks.join("，"))
+        }
+        (Lang::En, false) => {
+            let picks: Vec<String> = logs
+                .iter()
+                .map(|(n, c, _)| format!("reply {n} to log it to {c}"))
+                .collect();
+            format!(
+                "Your previous note “{excerpt}{more}” is not saved yet: {}.",
+                picks.join(", or ")
+            )
+        }
+        (Lang::Zh, true) => format!(
+            "上一条“{excerpt}{more}”没有保存；要保存，发 /visit 客户名 加上原文。"
+        ),
+        (Lang::En, true) => format!(
+            "Your previous note “{excerpt}{more}” was not saved; to save it, send /visit CUSTOMER with the note."
+        ),
+    }
 }
 
 /// A request the bot cannot do: say so, and what it can do.

@@ -951,6 +951,28 @@ async fn arranged_or_asked_activities_are_not_recorded_as_done() {
     }
 }
 
+/// A log waiting on "新客户吗？" is not dropped when the rep asks something
+/// else first: the answer says it is unsaved and how to save it, and the
+/// number still saves it.
+#[tokio::test]
+async fn a_log_waiting_on_an_answer_outlives_a_question_in_between() {
+    let bot = Bot::new();
+    let u = alice();
+    let first = bot.reply(&u, "今天去了趟鑫达，见了陈总").await;
+    assert!(first.text().contains("新客户"), "{}", first.text());
+    let answer = bot.reply(&u, "客户说太贵了").await;
+    assert_eq!(answer.kind, "objection", "{}", answer.text());
+    let shown = answer.brief.clone().unwrap_or_else(|| answer.text());
+    assert!(
+        shown.contains("还没有保存") && shown.contains("回复 1 记到【鑫达】"),
+        "{shown}"
+    );
+    assert!(names_of(&bot, &u).await.is_empty(), "saved without asking");
+    let saved = bot.reply(&u, "1").await;
+    assert_eq!(saved.kind, "visit_logged", "{}", saved.text());
+    assert_eq!(names_of(&bot, &u).await, vec![("鑫达".to_string(), 1)]);
+}
+
 /// A quick-knife deal signed and paid: the signing and the payment are
 /// recorded as such and the deal's card shows them.
 #[tokio::test]
