@@ -310,3 +310,19 @@ fn man_cues_tell_an_approval_given_from_one_awaited() {
         assert_eq!(authority(awaited), Some(false), "{awaited}");
     }
 }
+
+/// English contractions read as typed: normalizing turns the apostrophe
+/// into a space ("isn t", "budget s"), and the MAN cues still read them.
+#[test]
+fn man_cues_read_english_contractions() {
+    let k = knowledge::load_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")))
+        .expect("shipped knowledge loads");
+    let n = ussbot::text::Normalizer::new().expect("normalizer");
+    let man = |text: &str| k.man_signals(&n.normalize(text));
+    assert_eq!(man("the budget isn't approved yet")[0], Some(false));
+    assert_eq!(man("budget's approved")[0], Some(true));
+    assert_eq!(man("he can't decide, the board does")[1], Some(false));
+    assert_eq!(man("it's his call")[1], Some(true));
+    assert_eq!(man("there's a real need for it")[2], Some(true));
+    assert_eq!(man("they don't need it")[2], Some(false));
+}
