@@ -933,7 +933,20 @@ impl DealService {
             ));
         }
         r.push(Some(&lang.pick("识别到", "Understood")), lines.join("\n"));
-        self.push_program(&mut r, deal, lang);
+        if visit.touch == Touch::Lost && deal.is_open() {
+            // The customer walked away: no next visit of the program, but
+            // how to close the deal or try to win it back.
+            let name = &deal.customer.name;
+            r.push(
+                Some(&lang.pick("客户不做了？", "The customer walked away?")),
+                lang.pick(
+                    format!("记为丢单：/lost {name} 原因\n想挽回：哀兵法（/close 哀兵法），请教失败原因，找翻盘机会。"),
+                    format!("Mark it lost: /lost {name} REASON\nTo win it back: the humble-loser close (/close 哀兵法): ask why you lost and look for a turnaround."),
+                ),
+            );
+        } else {
+            self.push_program(&mut r, deal, lang);
+        }
         r.footer = Some(lang.pick(
             "记错了？发 /undo 撤销这次记录。",
             "Wrong? Send /undo to remove this visit.",

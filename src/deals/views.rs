@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::model::{Deal, Visit};
+use super::model::{Deal, Touch, Visit};
 use super::program::program;
 use super::service::{deal_item, next_text, stage_short, Lang};
 use super::DealService;
@@ -22,14 +22,22 @@ impl DealService {
         lang: Lang,
     ) -> Reply {
         let mut r = self.render_visit_card(before, deal, visit, lang);
-        let next = visit
-            .next
-            .as_ref()
-            .map(|n| next_text(self, n))
-            .or_else(|| program(deal, &self.knowledge).next.into_iter().next());
         let mut lines = vec![r.title.clone().unwrap_or_default()];
-        if let Some(n) = next {
-            lines.push(lang.pick(format!("下一步：{n}"), format!("Next: {n}")));
+        if visit.touch == Touch::Lost && deal.is_open() {
+            let name = &deal.customer.name;
+            lines.push(lang.pick(
+                format!("记为丢单：/lost {name} 原因；想挽回：/close 哀兵法"),
+                format!("Mark it lost: /lost {name} REASON; to win it back: /close 哀兵法"),
+            ));
+        } else {
+            let next = visit
+                .next
+                .as_ref()
+                .map(|n| next_text(self, n))
+                .or_else(|| program(deal, &self.knowledge).next.into_iter().next());
+            if let Some(n) = next {
+                lines.push(lang.pick(format!("下一步：{n}"), format!("Next: {n}")));
+            }
         }
         lines.push(lang.pick("记错了？发 /undo 撤销。", "Wrong? Send /undo."));
         r.brief = Some(brief_lines(lines));

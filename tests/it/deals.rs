@@ -923,7 +923,8 @@ async fn a_consultant_deal_follows_what_happened_not_the_number_of_messages() {
 /// What is only wished for or arranged ("说要看演示", "敲定了调研时间") or
 /// asked about ("跟进信怎么写？") is not recorded as done; a part of the
 /// customer written after its short form (广钢信息中心) is that customer,
-/// and "这单先不做了" is a lost deal.
+/// and "这单先不做了" is a lost deal: the reply says how to close it, not
+/// which visit comes next.
 #[tokio::test]
 async fn arranged_or_asked_activities_are_not_recorded_as_done() {
     use ussbot::deals::model::Touch;
@@ -948,6 +949,14 @@ async fn arranged_or_asked_activities_are_not_recorded_as_done() {
             "{note}: recorded as done {:?}",
             last.activities
         );
+        if touch == Touch::Lost {
+            // No next visit of the program for a customer who walked away.
+            let brief = r.brief.clone().unwrap_or_default();
+            for shown in [r.text(), brief] {
+                assert!(shown.contains("/lost 广州钢铁集团"), "{shown}");
+                assert!(!shown.contains("第二次拜访"), "{shown}");
+            }
+        }
     }
 }
 
