@@ -97,15 +97,7 @@ impl Bot {
         }
         let mut reply = self.reply_to(user, text).await;
         if let Some(note) = cut_notice(text, self.usual_lang(user)) {
-            // Said wherever the reply is read: with the brief and the card.
-            if let Some(b) = reply.brief.as_mut() {
-                b.push('\n');
-                b.push_str(&note);
-            }
-            reply.footer = Some(match reply.footer.take() {
-                Some(f) => format!("{f}\n{note}"),
-                None => note,
-            });
+            add_note(&mut reply, &note, "\n");
         }
         if reply.brief.is_some() {
             self.lock().entry(user.clone()).or_default().last_full = Some(reply.clone());
@@ -159,14 +151,7 @@ impl Bot {
             if !offered_now {
                 self.remember_offer(user, o);
             }
-            if let Some(b) = reply.brief.as_mut() {
-                b.push_str("\n\n");
-                b.push_str(&note);
-            }
-            reply.footer = Some(match reply.footer.take() {
-                Some(f) => format!("{f}\n\n{note}"),
-                None => note,
-            });
+            add_note(&mut reply, &note, "\n\n");
         }
         reply
     }
@@ -699,6 +684,19 @@ fn ask_choice(text: &str) -> Choice {
 /// The deals at these positions.
 fn pick(deals: &[Deal], at: &[usize]) -> Vec<Deal> {
     at.iter().filter_map(|&i| deals.get(i).cloned()).collect()
+}
+
+/// Add `note` wherever the reply is read: after its brief and in its
+/// footer, each after `sep`.
+fn add_note(reply: &mut Reply, note: &str, sep: &str) {
+    if let Some(b) = reply.brief.as_mut() {
+        b.push_str(sep);
+        b.push_str(note);
+    }
+    reply.footer = Some(match reply.footer.take() {
+        Some(f) => format!("{f}{sep}{note}"),
+        None => note.to_string(),
+    });
 }
 
 /// What to say of a log still waiting on an answer when the rep wrote

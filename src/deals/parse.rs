@@ -468,9 +468,11 @@ impl<'k> Parser<'k> {
             } else {
                 // "该用哪个成交法？" names no activity done; but "预算有了
                 // 老板不拍板怎么办？" still tells the deal's MAN.
-                for id in self.activities(&c.norm).into_iter().filter(|_| !c.asks) {
-                    if !f.activities.contains(&id) {
-                        f.activities.push(id);
+                if !c.asks {
+                    for id in self.activities(&c.norm) {
+                        if !f.activities.contains(&id) {
+                            f.activities.push(id);
+                        }
                     }
                 }
                 let said = self.knowledge.man_signals(&c.norm);

@@ -933,16 +933,10 @@ impl DealService {
             ));
         }
         r.push(Some(&lang.pick("识别到", "Understood")), lines.join("\n"));
-        if visit.touch == Touch::Lost && deal.is_open() {
-            // The customer walked away: no next visit of the program, but
-            // how to close the deal or try to win it back.
-            let name = &deal.customer.name;
+        if let Some(advice) = lost_advice(deal, visit, lang) {
             r.push(
                 Some(&lang.pick("客户不做了？", "The customer walked away?")),
-                lang.pick(
-                    format!("记为丢单：/lost {name} 原因\n想挽回：哀兵法（/close 哀兵法），请教失败原因，找翻盘机会。"),
-                    format!("Mark it lost: /lost {name} REASON\nTo win it back: the humble-loser close (/close 哀兵法): ask why you lost and look for a turnaround."),
-                ),
+                advice,
             );
         } else {
             self.push_program(&mut r, deal, lang);
@@ -1271,6 +1265,18 @@ impl DealService {
         r.items.push(deal_item(d));
         r
     }
+}
+
+/// For a log that the customer walked away from a deal still open, how to
+/// close it or try to win it back, instead of the program's next visit.
+pub(super) fn lost_advice(deal: &Deal, visit: &Visit, lang: Lang) -> Option<String> {
+    (visit.touch == Touch::Lost && deal.is_open()).then(|| {
+        let name = &deal.customer.name;
+        lang.pick(
+            format!("记为丢单：/lost {name} 原因；想挽回：/close 哀兵法（请教失败原因，找翻盘机会）"),
+            format!("Mark it lost: /lost {name} REASON; to win it back: /close 哀兵法 (ask why you lost, look for a turnaround)"),
+        )
+    })
 }
 
 /// `/deals` and `/undo` carry no words to tell the language by: answer in

@@ -5,9 +5,9 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use super::model::{Deal, Touch, Visit};
+use super::model::{Deal, Visit};
 use super::program::program;
-use super::service::{deal_item, next_text, stage_short, Lang};
+use super::service::{deal_item, lost_advice, next_text, stage_short, Lang};
 use super::DealService;
 use crate::reply::Reply;
 
@@ -23,12 +23,8 @@ impl DealService {
     ) -> Reply {
         let mut r = self.render_visit_card(before, deal, visit, lang);
         let mut lines = vec![r.title.clone().unwrap_or_default()];
-        if visit.touch == Touch::Lost && deal.is_open() {
-            let name = &deal.customer.name;
-            lines.push(lang.pick(
-                format!("记为丢单：/lost {name} 原因；想挽回：/close 哀兵法"),
-                format!("Mark it lost: /lost {name} REASON; to win it back: /close 哀兵法"),
-            ));
+        if let Some(advice) = lost_advice(deal, visit, lang) {
+            lines.push(advice);
         } else {
             let next = visit
                 .next

@@ -75,12 +75,11 @@ impl Normalizer {
     pub fn normalize(&self, s: &str) -> String {
         let mut pre = prenormalize(s);
         if let Some((re, to)) = &self.regional {
-            if re.is_match(&pre) {
-                pre = re
-                    .replace_all(&pre, |c: &regex::Captures| {
-                        to.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_string())
-                    })
-                    .into_owned();
+            let rewritten = re.replace_all(&pre, |c: &regex::Captures| {
+                to.get(&c[0]).cloned().unwrap_or_else(|| c[0].to_string())
+            });
+            if let std::borrow::Cow::Owned(s) = rewritten {
+                pre = s;
             }
         }
         let simplified = self.to_simplified(&pre);
