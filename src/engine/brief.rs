@@ -2,7 +2,7 @@
 //! the customer waits (the line to say and when, the two-line story of a
 //! case, what to do), shown before the full card.
 
-use crate::knowledge::{Body, Entry};
+use crate::knowledge::{Body, Entry, Stall};
 
 use super::Lang;
 
@@ -144,6 +144,36 @@ pub fn brief(e: &Entry, lang: Lang) -> String {
         }
     }
     fit(lines)
+}
+
+/// The brief for a stall: its name marked as drafted, the words to say
+/// whole, and what to do next as far as room allows.
+pub fn stall(s: &Stall, lang: Lang) -> String {
+    let (name, say, then) = match lang {
+        Lang::Zh => (
+            format!("{}（拟写，非手册原文）", s.title_zh),
+            format!("这样说：“{}”", s.say),
+            format!("然后：{}", s.then),
+        ),
+        Lang::En => (
+            format!("{} (drafted, not the handbook's)", s.title),
+            format!("Say: \"{}\"", s.say_en),
+            format!("Then: {}", s.then_en),
+        ),
+    };
+    let name = first_line(&name);
+    let say = first_line(&say);
+    let used = name.chars().count() + say.chars().count() + 2;
+    let mut lines = vec![name, say];
+    let room = BRIEF_MAX_CHARS.saturating_sub(used);
+    // What to do next, whole, or cut only when most of it fits; the
+    // full card always has it.
+    let then = first_line(&then);
+    let len = then.chars().count();
+    if len <= room || room >= 60.min(len * 2 / 3) {
+        lines.push(cut_chars(&then, room));
+    }
+    lines.join("\n")
 }
 
 /// At most three lines, each cut to [`LINE_MAX_CHARS`], the whole to

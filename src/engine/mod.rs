@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexSet};
 
-use crate::knowledge::{Body, Entry, Kind, Knowledge, MessageKind};
+use crate::knowledge::{Body, Entry, Kind, Knowledge, MessageKind, Stall};
 use crate::parallel::{self, joined};
 use crate::reply::{Item, Reply};
 use crate::text::normalize_error::ConverterError;
@@ -407,7 +407,7 @@ impl Engine {
                             .into_iter()
                             .filter(|h| h.entry != idx),
                     );
-                    let mut reply = render::entry(&self.knowledge, idx, &hits, lang);
+                    let mut reply = render::entry(&self.knowledge, idx, &hits, lang, None);
                     reply.items = self.items(&hits);
                     return reply;
                 }
@@ -415,12 +415,51 @@ impl Engine {
                     mut hits,
                     off_topic,
                 } = self.ranking_normalized(query, &normalized, kinds);
+                // A stall the message says is in scope, and when the best
+                // entry is one of its answers it settles the answer: that
+                // entry, with the stall's words.
+                let heard: Vec<&Stall> = self
+                    .knowledge
+                    .stalls
+                    .iter()
+                    .filter(|s| s.heard_in(&normalized))
+                    .collect();
                 let best_example = hits.iter().map(|h| h.example).fold(0.0, f32::max);
                 let out_of_scope = off_topic >= OFF_TOPIC_MIN && off_topic > best_example;
-                if out_of_scope {
+                if out_of_scope && heard.is_empty() {
                     return render::nothing(&self.knowledge, query, command, lang);
                 }
-                match decide(&hits) {
+                let decision = match (hits.first(), heard.first()) {
+                    (Some(&best), _) if heard.iter().any(|s| s.answers.contains(&best.entry)) => {
+                        Decision::Answer(best)
+                    }
+                    // Words alone (no pattern of its own) do not outweigh
+                    // a stall: its first answer is the one.
+                    (best, Some(Stall { answers, .. }))
+                        if best.is_none_or(|b| !b.triggered)
+                            && answers.first().is_some_and(|&a| {
+                                kinds.is_none_or(|k| k.contains(&self.kinds[a]))
+                            }) =>
+                    {
+                        let entry = answers[0];
+                        match hits.iter().find(|h| h.entry == entry) {
+                            Some(&h) => Decision::Answer(h),
+                            None => {
+                                let h = Hit {
+                                    entry,
+                                    score: TRIGGER_BOOST,
+                                    triggered: true,
+                                    example: 0.0,
+                                    centroid: 0.0,
+                                };
+                                hits.insert(0, h);
+                                Decision::Answer(h)
+                            }
+                        }
+                    }
+                    _ => decide(&hits),
+                };
+                match decision {
                     Decision::Answer(best) => {
                         // The answer leads the items even when a trigger
                         // lifted it past a close runner-up.
@@ -428,7 +467,14 @@ impl Engine {
                             let h = hits.remove(i);
                             hits.insert(0, h);
                         }
-                        let mut reply = render::entry(&self.knowledge, best.entry, &hits, lang);
+                        // A stall the handbook gives no words for gets
+                        // drafted words before the entry that answers it.
+                        let stall = heard
+                            .iter()
+                            .find(|s| s.answers.contains(&best.entry))
+                            .copied();
+                        let mut reply =
+                            render::entry(&self.knowledge, best.entry, &hits, lang, stall);
                         reply.items = self.items(&hits);
                         reply
                     }
@@ -502,7 +548,7 @@ impl Engine {
             example: 0.0,
             centroid: 0.0,
         };
-        let mut reply = render::entry(&self.knowledge, idx, &[hit], lang);
+        let mut reply = render::entry(&self.knowledge, idx, &[hit], lang, None);
         reply.items = self.items(&[hit]);
         Some(reply)
     }
@@ -584,6 +630,14 @@ impl Engine {
         for (entry, re) in &self.triggers {
             if re.is_match(normalized) {
                 extra.insert(*entry, (TRIGGER_BOOST, 1.0));
+            }
+        }
+        // A stall's cue is a trigger of the first entry that answers it.
+        for s in &self.knowledge.stalls {
+            if let Some(&first) = s.answers.first() {
+                if s.heard_in(normalized) {
+                    extra.entry(first).or_insert((TRIGGER_BOOST, 1.0));
+                }
             }
         }
         // With two or more MAN dimensions stated, the combination that fits
@@ -843,16 +897,24 @@ fn decide(hits: &[Hit]) -> Decision {
         .filter(|h| h.score >= best.score * CHOICE_RATIO)
         .copied()
         .collect();
+    // Of close candidates, the only one a trigger pattern names wins.
+    let mut named = close.iter().filter(|h| h.triggered);
+    let only_named = match (named.next(), named.next()) {
+        (Some(&one), None) => Some(one),
+        _ => None,
+    };
     if strong {
         if close.len() == 1 || best.example >= EXAMPLE_SURE {
             return Decision::Answer(best);
         }
-        // Of close candidates, the only one a trigger pattern names wins.
-        let mut named = close.iter().filter(|h| h.triggered);
-        if let (Some(&one), None) = (named.next(), named.next()) {
+        if let Some(one) = only_named {
             return Decision::Answer(one);
         }
         return Decision::Choose(close.len());
+    }
+    // The words alone are weak, but a close runner-up is named outright.
+    if let Some(one) = only_named {
+        return Decision::Answer(one);
     }
     // Weak but plausible: a labelled example is somewhat near.
     if best.example >= EXAMPLE_WEAK && best.score >= MIN_SCORE * WEAK_SHARE {

@@ -4,7 +4,7 @@
 
 use super::{Hit, Lang};
 use crate::commands::{self, COMMANDS};
-use crate::knowledge::{Action, Body, Entry, Kind, Knowledge, Section as KSection, Source};
+use crate::knowledge::{Action, Body, Entry, Kind, Knowledge, Section as KSection, Source, Stall};
 use crate::reply::Reply;
 
 /// Heading in the reply language, with the Chinese term kept in English replies.
@@ -87,11 +87,18 @@ fn provenance(e: &Entry, lang: Lang) -> Option<String> {
     }
 }
 
-/// Render the best entry of a search, with alternatives.
-pub fn entry(k: &Knowledge, idx: usize, hits: &[Hit], lang: Lang) -> Reply {
+/// Render the best entry of a search, with alternatives; a stall the
+/// message says puts its drafted words to say first.
+pub fn entry(k: &Knowledge, idx: usize, hits: &[Hit], lang: Lang, stall: Option<&Stall>) -> Reply {
     let e = &k.entries()[idx];
     let mut r = Reply::new(e.kind().reply_kind(), Some(title(e, lang)));
-    r.brief = Some(super::brief::brief(e, lang));
+    r.brief = Some(match stall {
+        Some(s) => super::brief::stall(s, lang),
+        None => super::brief::brief(e, lang),
+    });
+    if let Some(s) = stall {
+        opener(&mut r, s, e, lang);
+    }
     if lang == Lang::En {
         r.push(None, e.summary.clone());
     }
@@ -101,6 +108,12 @@ pub fn entry(k: &Knowledge, idx: usize, hits: &[Hit], lang: Lang) -> Reply {
     }
     let alts = alternatives(k, e, hits);
     let mut footer = Vec::new();
+    if stall.is_some() {
+        footer.push(lang.pick(
+            "⚠ 开头的话术由 ussbot 按手册的思路拟写，不是手册原文；其后是手册的内容。".to_string(),
+            "⚠ The opening words are drafted by ussbot in the handbook's spirit, NOT from the handbook; what follows is the handbook's. 非手册原文。".to_string(),
+        ));
+    }
     if let Some(p) = provenance(e, lang) {
         footer.push(p);
     }
@@ -131,6 +144,28 @@ pub fn entry(k: &Knowledge, idx: usize, hits: &[Hit], lang: Lang) -> Reply {
         r.footer = Some(footer.join("\n"));
     }
     r
+}
+
+/// The drafted words for a stall, first in the card, with the handbook
+/// entry they rest on named.
+fn opener(r: &mut Reply, s: &Stall, e: &Entry, lang: Lang) {
+    let (heading, body) = match lang {
+        Lang::Zh => (
+            format!("{}：先这样说（ussbot 拟写，非手册原文）", s.title_zh),
+            format!("“{}”\n然后：{}\n手册依据：{}", s.say, s.then, e.title_zh),
+        ),
+        Lang::En => (
+            format!(
+                "{}: say this first (drafted by ussbot, not from the handbook)",
+                s.title
+            ),
+            format!(
+                "\"{}\"\nThen: {}\nFrom the handbook: {} ({})",
+                s.say_en, s.then_en, e.title, e.title_zh
+            ),
+        ),
+    };
+    r.push(Some(&heading), body);
 }
 
 /// Up to two alternatives: the entry's own `related` first, then the next

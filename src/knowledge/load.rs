@@ -40,6 +40,7 @@ pub(crate) struct RawSet {
     pub message_cues: Vec<(usize, RawMessageCue)>,
     pub touchpoints: Vec<(usize, RawTouchpoint)>,
     pub log_cues: Vec<(usize, RawLogCue)>,
+    pub stalls: Vec<(usize, RawStall)>,
     pub problems: Vec<Problem>,
 }
 
@@ -95,6 +96,7 @@ const TABLES: &[&str] = &[
     "message_cue",
     "touchpoint",
     "log_cue",
+    "stall",
 ];
 
 /// Largest knowledge file read. The shipped files are under 40 KiB each.
@@ -269,7 +271,8 @@ impl RawSet {
             name_words,
             message_cues,
             touchpoints,
-            log_cues
+            log_cues,
+            stalls
         );
     }
 }
@@ -363,6 +366,7 @@ fn parse_file(set: &mut RawSet, file_no: usize) {
             "message_cue" => push!(message_cues),
             "touchpoint" => push!(touchpoints),
             "log_cue" => push!(log_cues),
+            "stall" => push!(stalls),
             _ => {}
         }
     }

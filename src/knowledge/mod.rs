@@ -49,5 +49,6 @@ pub fn summary_line(k: &Knowledge) -> String {
     parts.push(format!("{} MAN cues", k.man_cues.len()));
     parts.push(format!("{} labelled examples", k.examples.len()));
     parts.push(format!("{} labelled message kinds", k.utterances.len()));
+    parts.push(format!("{} drafted stall replies", k.stalls.len()));
     format!("knowledge ok: {}", parts.join(", "))
 }

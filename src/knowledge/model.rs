@@ -460,6 +460,33 @@ pub struct Example {
     pub text: String,
 }
 
+/// Drafted words to say first to a stall the handbook gives no words for,
+/// shown before the handbook entry that answers the message.
+#[derive(Debug, Clone)]
+pub struct Stall {
+    pub id: String,
+    /// English and Chinese names of the stall.
+    pub title: String,
+    pub title_zh: String,
+    /// Patterns over the normalized message.
+    pub cues: Vec<Regex>,
+    /// Positions in [`Knowledge::entries`] of the handbook entries these
+    /// words open; a cue is evidence for the first.
+    pub answers: Vec<usize>,
+    /// The words to say first and what to do next, in Chinese and English.
+    pub say: String,
+    pub say_en: String,
+    pub then: String,
+    pub then_en: String,
+}
+
+impl Stall {
+    /// Whether a normalized message says this stall.
+    pub fn heard_in(&self, normalized: &str) -> bool {
+        self.cues.iter().any(|c| c.is_match(normalized))
+    }
+}
+
 /// What kind of message a rep typed, beside a handbook question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageKind {
@@ -737,6 +764,8 @@ pub struct Knowledge {
     pub touchpoints: Vec<(String, Vec<regex::Regex>)>,
     /// What visit notes are read by.
     pub log_cues: LogCues,
+    /// Drafted words for stalls the handbook gives no words for.
+    pub stalls: Vec<Stall>,
 }
 
 impl Knowledge {

@@ -35,6 +35,7 @@
 //! | `[[log_cue]]`    | words a visit note is read by: visit, plan, negation, day, role and mode cues | `cues.toml` |
 //! | `[[touchpoint]]` | words that say what kind of contact a log records (call, letter, demo …) | `cues.toml` |
 //! | `[[utterance]]`  | labelled messages: what kind of message a rep typed (a log, a deal question …) | `utterances.toml` |
+//! | `[[stall]]`      | drafted words for a stall the handbook gives no words for (再想想) | `stalls.toml` |
 
 use serde::Deserialize;
 
@@ -506,4 +507,34 @@ pub struct RawLogCue {
     /// Regular expressions over the normalized note (or the raw one, as
     /// said above).
     pub patterns: Vec<S<String>>,
+}
+
+/// Words to say first to a stall or objection reps hear that the handbook
+/// gives no words for ("再想想", "现在不急"), drafted in its spirit. Shown
+/// before the handbook entry that answers the message, marked as drafted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStall {
+    /// Stable id, `stall.slug`.
+    pub id: S<String>,
+    /// English name of the stall ("The customer wants to think it over").
+    pub title: S<String>,
+    /// Chinese name (客户说“再想想”).
+    pub title_zh: S<String>,
+    /// Must be `drafted`: these words are not the handbook's.
+    pub source: S<String>,
+    /// Regular expressions over the normalized message that mean this stall.
+    pub cues: Vec<S<String>>,
+    /// Ids of the handbook entries whose card these words open; a cue
+    /// matching is evidence for the first.
+    pub answers: Vec<S<String>>,
+    /// The words to say first, in Chinese, and in English.
+    pub say: S<String>,
+    pub say_en: S<String>,
+    /// What to do next, in Chinese, and in English.
+    pub then: S<String>,
+    pub then_en: S<String>,
+    /// Remarks for editors; never shown in a reply.
+    #[serde(default)]
+    pub editor_notes: Vec<S<String>>,
 }

@@ -948,6 +948,7 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
     }
 
     let log_cues = log_cues(&mut cx, &set.log_cues, &name_words);
+    let stalls = stalls(&mut cx, &set.stalls, &heads);
 
     let mut problems = cx.problems;
     if !problems.is_empty() {
@@ -970,9 +971,113 @@ pub(crate) fn validate(set: RawSet) -> Result<Knowledge, Vec<Problem>> {
             message_cues,
             touchpoints,
             log_cues,
+            stalls,
             ..Knowledge::default()
         },
     ))
+}
+
+/// The drafted stall words: marked drafted, with cues that compile and
+/// handbook entries that exist.
+fn stalls(cx: &mut Ctx<'_>, raw: &[(usize, RawStall)], heads: &[Head]) -> Vec<Stall> {
+    let at: HashMap<&str, usize> = heads
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.entry.id.as_str(), i))
+        .collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    for (f, r) in raw {
+        let id = cx.text(*f, &r.id, "id");
+        if !id.starts_with("stall.") {
+            cx.report(
+                *f,
+                r.id.span().start,
+                format!("stall id `{id}` must start with `stall.`"),
+            );
+        }
+        if !seen.insert(id.clone()) || at.contains_key(id.as_str()) {
+            cx.report(
+                *f,
+                r.id.span().start,
+                format!("duplicate id `{id}`; ids must be unique across all files"),
+            );
+        }
+        if r.source.get_ref() != "drafted" {
+            cx.report(
+                *f,
+                r.source.span().start,
+                "stall words are not from the handbook: set `source = \"drafted\"`",
+            );
+        }
+        if r.cues.is_empty() {
+            cx.report(
+                *f,
+                r.id.span().start,
+                "`cues` is empty; give at least one pattern",
+            );
+        }
+        let cues = cx.patterns(*f, &r.cues, "cues");
+        let mut answers = Vec::new();
+        for a in &r.answers {
+            let target = a.get_ref().as_str();
+            match at.get(target) {
+                Some(&i) if heads[i].entry.source.is_handbook() => answers.push(i),
+                Some(_) => cx.report(
+                    *f,
+                    a.span().start,
+                    format!("`answers` names `{target}`, which is not from the handbook; name the handbook entry these words open"),
+                ),
+                None => {
+                    let hint = closest(target, at.keys().copied())
+                        .map(|c| format!("; did you mean `{c}`?"))
+                        .unwrap_or_default();
+                    cx.report(
+                        *f,
+                        a.span().start,
+                        format!("`answers` refers to `{target}`, which no entry defines{hint}"),
+                    );
+                }
+            }
+        }
+        if r.answers.is_empty() {
+            cx.report(
+                *f,
+                r.id.span().start,
+                "`answers` is empty; name the handbook entry these words open",
+            );
+        }
+        // The brief shows the name and the words whole: keep them short.
+        for (v, field, max) in [
+            (&r.title_zh, "title_zh", 14),
+            (&r.title, "title", 48),
+            (&r.say, "say", 70),
+            (&r.say_en, "say_en", 110),
+        ] {
+            let n = v.get_ref().chars().count();
+            if n > max {
+                cx.report(
+                    *f,
+                    v.span().start,
+                    format!(
+                        "`{field}` is {n} characters; keep it to {max} so a phone shows it whole"
+                    ),
+                );
+            }
+        }
+        out.push(Stall {
+            id,
+            title: cx.text(*f, &r.title, "title"),
+            title_zh: cx.text(*f, &r.title_zh, "title_zh"),
+            cues,
+            answers,
+            say: cx.text(*f, &r.say, "say"),
+            say_en: cx.text(*f, &r.say_en, "say_en"),
+            then: cx.text(*f, &r.then, "then"),
+            then_en: cx.text(*f, &r.then_en, "then_en"),
+        });
+    }
+    out
 }
 
 /// The visit-note cues, each cue's patterns (checked one by one, for

@@ -694,3 +694,52 @@ fn every_entry_has_a_brief_of_three_short_lines_with_the_words_to_say() {
         }
     }
 }
+
+#[test]
+fn a_stall_gets_drafted_words_to_say_first_marked_as_not_the_handbooks() {
+    let r = ask("客户说再想想");
+    let brief = r.brief.clone().unwrap_or_default();
+    assert!(brief.contains("这样说：“理解"), "{brief}");
+    assert!(brief.contains("非手册原文"), "{brief}");
+    assert!(brief.lines().count() <= 3, "{brief}");
+    // The card is the handbook's entry on objections, the words before it.
+    assert!(
+        ["concept.objection_causes", "skill.objection"].contains(&r.items[0].id.as_str()),
+        "{:?}",
+        r.items
+    );
+    let full = r.text();
+    assert!(full.contains("手册依据"), "{full}");
+    assert!(full.contains("按手册的思路拟写，不是手册原文"), "{full}");
+    // An English stall gets English words.
+    let r = ask("the customer wants to think about it");
+    let brief = r.brief.clone().unwrap_or_default();
+    assert!(
+        brief.starts_with("The customer wants to think it over (drafted"),
+        "{brief}"
+    );
+    assert!(brief.contains("Say: \"Of course"), "{brief}");
+    // A stall that used to find nothing now gets words.
+    let r = ask("要找几家比比");
+    assert_ne!(r.kind, "none", "{}", r.text());
+    assert!(r.brief.unwrap_or_default().contains("多比较是对公司负责"));
+    // A price push keeps the handbook's own words, with nothing drafted.
+    let r = ask("客户说太贵了");
+    assert_eq!(r.items[0].id, "objection.counter_question");
+    assert!(!r.text().contains("拟写"), "{}", r.text());
+}
+
+#[test]
+fn every_shipped_stall_is_found_by_its_own_name() {
+    let e = engine();
+    for s in &e.knowledge().stalls {
+        let r = ask(&s.title_zh);
+        let brief = r.brief.clone().unwrap_or_default();
+        assert!(brief.contains(&s.say), "{}: {brief}", s.id);
+        let r = ask(&s.title);
+        let brief = r.brief.clone().unwrap_or_default();
+        assert!(brief.contains(&s.say_en), "{}: {brief}", s.id);
+        assert!(brief.chars().count() <= 200, "{}: {brief}", s.id);
+        assert!(brief.lines().count() <= 3, "{}: {brief}", s.id);
+    }
+}

@@ -326,3 +326,15 @@ fn man_cues_read_english_contractions() {
     assert_eq!(man("there's a real need for it")[2], Some(true));
     assert_eq!(man("they don't need it")[2], Some(false));
 }
+
+#[test]
+fn a_stall_not_marked_drafted_with_a_bad_cue_or_answer_is_reported_at_each() {
+    assert_eq!(
+        problems("tests/fixtures/bad_stall"),
+        vec![
+            "tests/fixtures/bad_stall/stalls.toml:5:10: stall words are not from the handbook: set `source = \"drafted\"`",
+            "tests/fixtures/bad_stall/stalls.toml:6:9: invalid pattern in `cues`: error: unclosed group; see the regex crate's syntax (no look-around)",
+            "tests/fixtures/bad_stall/stalls.toml:7:12: `answers` refers to `closing.drect`, which no entry defines; did you mean `closing.direct`?",
+        ]
+    );
+}
