@@ -202,10 +202,10 @@ fn blind_held_out_questions_are_answered() {
 }
 
 /// Floors on the blind held-out half (top-1, top-3, out of scope), just
-/// under the measured rates (73.9 %, 86.3 %, 88.5 %; see the README's
+/// under the measured rates (76.4 %, 88.2 %, 88.5 %; see the README's
 /// "Answer quality"). The goal is 88 % and 95 %; raise these as the engine
 /// gets there, never lower them.
-const BLIND: (f64, f64, f64) = (72.0, 85.0, 85.0);
+const BLIND: (f64, f64, f64) = (76.0, 88.0, 88.0);
 
 /// The second blind set's held-out half: written like the first, split
 /// once, first run before anything was tuned on its tuning half. Only
@@ -215,9 +215,10 @@ fn second_blind_held_out_questions_are_answered() {
     assert_blind("tests/data/blind2_holdout.toml", 130, BLIND2);
 }
 
-/// Floors just under the second held-out half's first run (74.8 %,
-/// 79.7 %, 64.3 %); raise them, never lower them.
-const BLIND2: (f64, f64, f64) = (74.0, 79.0, 64.0);
+/// Floors just under the second held-out half's rates (first run 74.8 %,
+/// 79.7 %, 64.3 %; now 78.3 %, 84.6 %, 64.3 %); raise them, never lower
+/// them.
+const BLIND2: (f64, f64, f64) = (78.0, 84.0, 64.0);
 
 /// Both blind tuning halves with every miss, for studying them by hand:
 /// `cargo test --release --test it -- --ignored blind_tuning --nocapture`.
