@@ -429,36 +429,9 @@ impl Engine {
                 if out_of_scope && heard.is_empty() {
                     return render::nothing(&self.knowledge, query, command, lang);
                 }
-                let decision = match (hits.first(), heard.first()) {
-                    (Some(&best), _) if heard.iter().any(|s| s.answers.contains(&best.entry)) => {
-                        Decision::Answer(best)
-                    }
-                    // Words alone (no pattern of its own) do not outweigh
-                    // a stall: its first answer is the one.
-                    (best, Some(Stall { answers, .. }))
-                        if best.is_none_or(|b| !b.triggered)
-                            && answers.first().is_some_and(|&a| {
-                                kinds.is_none_or(|k| k.contains(&self.kinds[a]))
-                            }) =>
-                    {
-                        let entry = answers[0];
-                        match hits.iter().find(|h| h.entry == entry) {
-                            Some(&h) => Decision::Answer(h),
-                            None => {
-                                let h = Hit {
-                                    entry,
-                                    score: TRIGGER_BOOST,
-                                    triggered: true,
-                                    example: 0.0,
-                                    centroid: 0.0,
-                                };
-                                hits.insert(0, h);
-                                Decision::Answer(h)
-                            }
-                        }
-                    }
-                    _ => decide(&hits),
-                };
+                let decision = self
+                    .settle_by_stall(&mut hits, &heard, kinds)
+                    .unwrap_or_else(|| decide(&hits));
                 match decision {
                     Decision::Answer(best) => {
                         // The answer leads the items even when a trigger
@@ -487,6 +460,44 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// The decision a stall the message says settles, if any: the best
+    /// entry when it is one of the stall's answers, else the stall's first
+    /// answer unless the best entry was named by a pattern of its own
+    /// (words alone do not outweigh a stall). The stall's entry is put into
+    /// `hits` when the ranking did not find it.
+    fn settle_by_stall(
+        &self,
+        hits: &mut Vec<Hit>,
+        heard: &[&Stall],
+        kinds: Option<&[Kind]>,
+    ) -> Option<Decision> {
+        let best = hits.first().copied();
+        if let Some(b) = best {
+            if heard.iter().any(|s| s.answers.contains(&b.entry)) {
+                return Some(Decision::Answer(b));
+            }
+        }
+        if best.is_some_and(|b| b.triggered) {
+            return None;
+        }
+        let entry = *heard.first()?.answers.first()?;
+        if !kinds.is_none_or(|k| k.contains(&self.kinds[entry])) {
+            return None;
+        }
+        if let Some(&h) = hits.iter().find(|h| h.entry == entry) {
+            return Some(Decision::Answer(h));
+        }
+        let h = Hit {
+            entry,
+            score: TRIGGER_BOOST,
+            triggered: true,
+            example: 0.0,
+            centroid: 0.0,
+        };
+        hits.insert(0, h);
+        Some(Decision::Answer(h))
     }
 
     /// The entry a message names outright: its id, code (`KA07`, `Q1`,
