@@ -206,8 +206,11 @@ pub struct Engine {
     index: Index,
     /// Kind of each entry, by position (a compact copy for the scoring loop).
     kinds: Vec<Kind>,
-    /// (entry, its triggers as one regex).
+    /// (entry, its triggers as one regex); a stall's cues count as a
+    /// trigger of its first answer.
     triggers: Vec<(usize, Regex)>,
+    /// Each stall's cues as one regex, in the knowledge's stall order.
+    stall_cues: Vec<Regex>,
     intents: RegexSet,
     intent_kinds: Vec<Vec<Kind>>,
     man_code: Regex,
@@ -261,14 +264,17 @@ impl Engine {
             if e.triggers.is_empty() {
                 continue;
             }
-            let joined = e
-                .triggers
-                .iter()
-                .map(|t| format!("(?:{})", ascii_word_boundaries(t.as_str())))
-                .collect::<Vec<_>>()
-                .join("|");
-            let re = Regex::new(&joined).map_err(|e| EngineError::Patterns(e.to_string()))?;
-            triggers.push((i, re));
+            triggers.push((i, one_regex(&e.triggers)?));
+        }
+        // A stall's cues, joined the same way, are also a trigger of the
+        // first entry that answers it.
+        let mut stall_cues = Vec::new();
+        for s in &knowledge.stalls {
+            let re = one_regex(&s.cues)?;
+            if let Some(&first) = s.answers.first() {
+                triggers.push((first, re.clone()));
+            }
+            stall_cues.push(re);
         }
         let mut intent_patterns = Vec::new();
         let mut intent_kinds = Vec::new();
@@ -341,6 +347,7 @@ impl Engine {
             tokenizer,
             index,
             triggers,
+            stall_cues,
             intents,
             intent_kinds,
             man_code,
@@ -422,7 +429,9 @@ impl Engine {
                     .knowledge
                     .stalls
                     .iter()
-                    .filter(|s| s.heard_in(&normalized))
+                    .zip(&self.stall_cues)
+                    .filter(|(_, cue)| cue.is_match(&normalized))
+                    .map(|(s, _)| s)
                     .collect();
                 let best_example = hits.iter().map(|h| h.example).fold(0.0, f32::max);
                 let out_of_scope = off_topic >= OFF_TOPIC_MIN && off_topic > best_example;
@@ -641,14 +650,6 @@ impl Engine {
         for (entry, re) in &self.triggers {
             if re.is_match(normalized) {
                 extra.insert(*entry, (TRIGGER_BOOST, 1.0));
-            }
-        }
-        // A stall's cue is a trigger of the first entry that answers it.
-        for s in &self.knowledge.stalls {
-            if let Some(&first) = s.answers.first() {
-                if s.heard_in(normalized) {
-                    extra.entry(first).or_insert((TRIGGER_BOOST, 1.0));
-                }
             }
         }
         // With two or more MAN dimensions stated, the combination that fits
@@ -876,6 +877,16 @@ fn add_similarity(
         hits[at].score += weight * x;
         set(&mut hits[at], x);
     }
+}
+
+/// Patterns joined into one regex, ASCII words matched whole.
+fn one_regex(patterns: &[Regex]) -> Result<Regex, EngineError> {
+    let joined = patterns
+        .iter()
+        .map(|t| format!("(?:{})", ascii_word_boundaries(t.as_str())))
+        .collect::<Vec<_>>()
+        .join("|");
+    Regex::new(&joined).map_err(|e| EngineError::Patterns(e.to_string()))
 }
 
 /// What to do with a ranking.

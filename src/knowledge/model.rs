@@ -480,13 +480,6 @@ pub struct Stall {
     pub then_en: String,
 }
 
-impl Stall {
-    /// Whether a normalized message says this stall.
-    pub fn heard_in(&self, normalized: &str) -> bool {
-        self.cues.iter().any(|c| c.is_match(normalized))
-    }
-}
-
 /// What kind of message a rep typed, beside a handbook question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MessageKind {
